@@ -1,0 +1,44 @@
+# Two commands set everything up on a fresh machine: `make demo` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck pytest bench clean redis-server docs
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q -U pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+# Tests start their own redis-server on a free loopback port; install the binary when missing.
+redis-server:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  echo "installing redis-server"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q redis-server redis-tools; \
+	  else sudo apt-get update -q && sudo apt-get install -y -q redis-server redis-tools; fi; }
+
+demo: $(STAMP)
+	$(BIN)/blaaiz-async demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy --strict blaaiz_async
+
+pytest: $(STAMP) redis-server
+	$(BIN)/pytest -q
+
+test: lint typecheck pytest
+
+docs: $(STAMP)
+	$(BIN)/python -m blaaiz_async.docs > docs/endpoints.md
+
+bench: $(STAMP) redis-server
+	$(BIN)/python benchmarks/token_sharing.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,284 @@
+"""Token providers: the protocol the client calls, and the built-in OAuth one.
+
+The built-in ``ClientCredentialsProvider`` keeps a per-process copy of the token so the
+hot path costs one attribute read; it goes to its ``TokenStore`` only when that copy is
+near expiry or was rejected, and to ``/oauth/token`` only when the store has nothing
+fresh either, under the store's refresh lock, once per loop at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import time
+import urllib.parse
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+import aiohttp
+
+from ..config import DEFAULT_CONNECT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT, TOKEN_PATH, USER_AGENT
+from ..errors import TokenError
+from ..scopes import Scope, format_scopes
+from ._loop_local import SingleFlight
+from .stores.base import TokenStore
+from .stores.memory import MemoryTokenStore
+from .token import AccessToken, parse_token_response, token_error_from_response
+
+log = logging.getLogger("blaaiz_async.auth")
+T = TypeVar("T")
+
+# After a failed proactive refresh, wait this long before the next background try.
+_BACKGROUND_RETRY_DELAY = 1.0
+# Token requests are safe to repeat: retry transient failures this many times.
+_TOKEN_FETCH_ATTEMPTS = 3
+
+
+@runtime_checkable
+class TokenProvider(Protocol):
+    """What the client needs from auth. Replace it to bring your own token source."""
+
+    async def get_token(self) -> AccessToken: ...
+
+    async def invalidate(self, token: AccessToken) -> None:
+        """The API rejected ``token``: drop it, but only if it is still the current one."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+def token_cache_key(base_url: str, client_id: str, scopes: frozenset[Scope]) -> str:
+    """Names everything that changes the token (environment, client, scopes); never the secret.
+
+    Characters that would break a Redis hash tag or a file name are percent-encoded.
+    """
+    host = urllib.parse.urlsplit(base_url).netloc or base_url
+    scope_hash = hashlib.sha256(format_scopes(scopes).encode()).hexdigest()[:16]
+    safe = "-_.@"
+    return (
+        f"{urllib.parse.quote(host, safe=safe + ':')}|"
+        f"{urllib.parse.quote(client_id, safe=safe)}|{scope_hash}"
+    )
+
+
+SessionGetter = Callable[[], aiohttp.ClientSession | None]
+
+
+class ClientCredentialsProvider:
+    """OAuth 2.0 client credentials with a shared, single-flight token cache."""
+
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        client_secret: str,
+        base_url: str,
+        scopes: frozenset[Scope],
+        store: TokenStore | None = None,
+        session: SessionGetter | None = None,
+        timeout: aiohttp.ClientTimeout | None = None,
+    ) -> None:
+        self.client_id = client_id
+        self._client_secret = client_secret
+        self.base_url = base_url.rstrip("/")
+        self.scopes = frozenset(scopes)
+        self.store: TokenStore = store if store is not None else MemoryTokenStore()
+        self._owns_store = store is None  # a store the user passed in is theirs to close
+        self.cache_key = token_cache_key(self.base_url, client_id, self.scopes)
+        self._session = session
+        self._timeout = timeout or aiohttp.ClientTimeout(
+            total=DEFAULT_TOTAL_TIMEOUT, connect=DEFAULT_CONNECT_TIMEOUT
+        )
+        self._local: AccessToken | None = None
+        self._refresh = SingleFlight[AccessToken]()
+        self._background_after = 0.0
+        self._background: set[asyncio.Task[Any]] = set()
+        self._store_down = False
+        self.token_requests = 0  # how many times this process called /oauth/token
+
+    def __repr__(self) -> str:
+        return (
+            f"ClientCredentialsProvider(client_id={self.client_id!r}, base_url={self.base_url!r}, "
+            f"scopes={format_scopes(self.scopes)!r}, store={self.store!r})"
+        )
+
+    # -- the TokenProvider protocol ------------------------------------------------------
+
+    async def get_token(self) -> AccessToken:
+        token = self._local
+        now = time.time()
+        if token is not None and not token.needs_refresh(now):
+            return token
+        if token is not None and not token.is_expired(now):
+            # Still valid: serve it and refresh in the background, so nobody waits.
+            self._refresh_in_background(now)
+            return token
+        return await self._refresh.run(self._obtain)
+
+    async def invalidate(self, token: AccessToken) -> None:
+        if self._local is not None and self._local.value == token.value:
+            self._local = None
+            log.info("access token %s rejected; dropped", token.fingerprint)
+        await self._store_call(self.store.discard(self.cache_key, token), False)
+
+    async def aclose(self) -> None:
+        for task in list(self._background):
+            task.cancel()
+        if self._owns_store:
+            await self.store.aclose()
+
+    # -- refresh ---------------------------------------------------------------------------
+
+    def _refresh_in_background(self, now: float) -> None:
+        if now < self._background_after:
+            return
+        self._background_after = now + _BACKGROUND_RETRY_DELAY
+        task = asyncio.get_running_loop().create_task(self._background_refresh())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _background_refresh(self) -> None:
+        try:
+            await self._refresh.run(self._obtain)
+        except TokenError as exc:
+            log.warning("proactive token refresh failed; still serving the current token: %s", exc)
+
+    async def _obtain(self) -> AccessToken:
+        """Adopt a fresh shared token, or fetch one under the store's refresh lock."""
+        current = self._local
+        if current is not None and not current.needs_refresh():
+            return current
+        try:
+            token = await self._shared_or_fetch()
+        except TokenError:
+            if current is not None and not current.is_expired() and self._local is current:
+                log.warning("token refresh failed; serving the current token until it expires")
+                return current
+            raise
+        self._local = token
+        return token
+
+    async def _shared_or_fetch(self) -> AccessToken:
+        shared = await self._load_fresh()
+        if shared is not None:
+            return shared
+        async with self._refresh_lock():
+            shared = await self._load_fresh()  # another process may have refreshed meanwhile
+            if shared is not None:
+                return shared
+            token = await self._fetch()
+            await self._store_call(self.store.save(self.cache_key, token), None)
+            return token
+
+    async def _load_fresh(self) -> AccessToken | None:
+        shared = await self._store_call(self.store.load(self.cache_key), None)
+        if shared is None or shared.needs_refresh():
+            return None
+        return shared
+
+    @contextlib.asynccontextmanager
+    async def _refresh_lock(self) -> AsyncIterator[None]:
+        manager = self.store.refresh_lock(self.cache_key)
+        try:
+            held = await manager.__aenter__()
+        except Exception as exc:
+            self._store_failed(exc)
+            yield
+            return
+        self._store_recovered()
+        if not held:
+            log.warning("waited too long for the token refresh lock; fetching a token locally")
+        try:
+            yield
+        finally:
+            try:
+                await manager.__aexit__(None, None, None)
+            except Exception as exc:
+                self._store_failed(exc)
+
+    async def _store_call(self, op: Awaitable[T], fallback: T) -> T:
+        """Run a store operation; a failing store degrades to a per-process token."""
+        try:
+            result = await op
+        except Exception as exc:
+            self._store_failed(exc)
+            return fallback
+        self._store_recovered()
+        return result
+
+    def _store_failed(self, exc: BaseException) -> None:
+        if not self._store_down:
+            self._store_down = True
+            log.warning(
+                "token store %s unavailable (%s); using a per-process token until it recovers",
+                type(self.store).__name__,
+                type(exc).__name__,
+            )
+
+    def _store_recovered(self) -> None:
+        if self._store_down:
+            self._store_down = False
+            log.warning("token store %s is back; sharing tokens again", type(self.store).__name__)
+
+    # -- the token endpoint ------------------------------------------------------------------
+
+    async def _fetch(self) -> AccessToken:
+        delay = 0.2
+        for attempt in range(1, _TOKEN_FETCH_ATTEMPTS + 1):
+            try:
+                return await self._fetch_once()
+            except TokenError as exc:
+                if not exc.retryable or attempt == _TOKEN_FETCH_ATTEMPTS:
+                    raise
+                log.info("token request failed (%s); retrying in %.1fs", exc, delay)
+                await asyncio.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")
+
+    async def _fetch_once(self) -> AccessToken:
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": self.client_id,
+            "client_secret": self._client_secret,
+            "scope": format_scopes(self.scopes),
+        }
+        url = self.base_url + TOKEN_PATH
+        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        self.token_requests += 1
+        log.debug("requesting access token from %s", url)
+        try:
+            async with (
+                self._http() as session,
+                session.post(url, data=form, headers=headers, timeout=self._timeout) as resp,
+            ):
+                status, raw = resp.status, await resp.read()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise TokenError(f"could not reach the token endpoint: {type(exc).__name__}") from None
+        body = _decode_json(raw)
+        if not 200 <= status < 300:
+            raise token_error_from_response(status, body)
+        if body is None:
+            raise TokenError(f"token endpoint answered HTTP {status} with a body that is not JSON")
+        token = parse_token_response(body, requested=self.scopes)
+        log.debug("got access token %s, expires at %.0f", token.fingerprint, token.expires_at)
+        return token
+
+    @contextlib.asynccontextmanager
+    async def _http(self) -> AsyncIterator[aiohttp.ClientSession]:
+        """The client's pooled session; a short-lived one when standalone or after close."""
+        session = self._session() if self._session is not None else None
+        if session is not None and not session.closed:
+            yield session
+            return
+        async with aiohttp.ClientSession() as own:
+            yield own
+
+
+def _decode_json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw) if raw else None
+    except (ValueError, UnicodeDecodeError):
+        return None

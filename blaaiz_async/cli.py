@@ -1,0 +1,157 @@
+"""The ``blaaiz-async`` command: ``demo`` (the main job), ``sandbox``, ``scopes``, ``token``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .auth.stores.base import TokenStore
+from .client import BlaaizClient
+from .sandbox import Sandbox
+from .sandbox.fleet import FleetSpec, run_fleet
+from .scopes import Scope, ScopeBundle, format_scopes
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="blaaiz-async", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="payout workers sharing one token, against the sandbox")
+    demo.add_argument("--processes", type=int, default=4, help="worker processes (default 4)")
+    demo.add_argument("--concurrency", type=int, default=25, help="coroutines per process")
+    demo.add_argument("--payouts", type=int, default=4, help="payouts per coroutine")
+    demo.add_argument("--token-ttl", type=float, default=3600.0, help="sandbox token lifetime")
+    demo.add_argument(
+        "--store", choices=["file", "memory", "redis"], default="file", help="shared token store"
+    )
+    demo.add_argument("--redis-url", default=None, help="for --store redis")
+
+    sandbox = sub.add_parser("sandbox", help="run the sandbox until interrupted")
+    sandbox.add_argument("--port", type=int, default=8787)
+    sandbox.add_argument("--token-ttl", type=float, default=3600.0)
+
+    sub.add_parser("scopes", help="list scopes and bundles")
+
+    token = sub.add_parser("token", help="fetch a token and show its expiry and scopes")
+    token.add_argument("--scopes", default=None, help="scopes or a bundle name")
+    token.add_argument("--base-url", default=None)
+
+    args = parser.parse_args(argv)
+    if args.command == "demo":
+        return asyncio.run(_demo(args))
+    if args.command == "sandbox":
+        return asyncio.run(_sandbox(args))
+    if args.command == "scopes":
+        for scope in Scope:
+            print(scope.value)
+        for bundle in ScopeBundle:
+            print(f"{bundle.value}: {format_scopes(bundle.scopes)}")
+        return 0
+    return asyncio.run(_token(args))
+
+
+def _store_factory(kind: str, workdir: Path, redis_url: str | None) -> Callable[[], TokenStore]:
+    if kind == "file":
+        from .auth.stores.file import FileTokenStore
+
+        return functools.partial(FileTokenStore, workdir / "token.json")
+    if kind == "redis":
+        from .auth.stores.redis import RedisTokenStore
+
+        if not redis_url:
+            raise SystemExit("--store redis needs --redis-url redis://127.0.0.1:PORT/0")
+        return functools.partial(RedisTokenStore.from_url, redis_url)
+    from .auth.stores.memory import MemoryTokenStore
+
+    return functools.partial(MemoryTokenStore)
+
+
+async def _demo(args: argparse.Namespace) -> int:
+    async with Sandbox(token_ttl=args.token_ttl) as sb:
+        client_id, secret = sb.add_client(ScopeBundle.PAYOUTS)
+        wallet = sb.wallet_id("NGN")
+        before = sb.state.wallets[wallet]["amount"]
+        print(f"sandbox on {sb.url}; credentials with the 'payouts' bundle")
+        with tempfile.TemporaryDirectory(prefix="blaaiz-demo-") as tmp:
+            spec = FleetSpec(
+                url=sb.url,
+                client_id=client_id,
+                client_secret=secret,
+                scopes="payouts",
+                store=_store_factory(args.store, Path(tmp), args.redis_url),
+                concurrency=args.concurrency,
+                calls=args.payouts,
+                operation="payouts.create",
+                wallet_id=wallet,
+                customer_id=sb.customer_id,
+            )
+            total = args.processes * args.concurrency * args.payouts
+            print(
+                f"{args.processes} processes x {args.concurrency} coroutines x {args.payouts} "
+                f"payouts = {total} payouts, token store: {args.store}"
+            )
+            started = time.monotonic()
+            progress = asyncio.create_task(_progress(sb, total))
+            report = await run_fleet(spec, processes=args.processes)
+            progress.cancel()
+        elapsed = time.monotonic() - started
+        print(f"  {sb.count('payouts.create')}/{total} payouts sent")
+        debited = before - sb.state.wallets[wallet]["amount"]
+        print("summary")
+        print(f"  payouts ok        {report.ok}")
+        print(f"  payouts failed    {report.failed} {dict(report.errors) or ''}")
+        print(f"  payout requests   {sb.count('payouts.create')} (sandbox count)")
+        print(f"  token requests    {sb.token_requests} (sandbox count)")
+        print(f"  401 responses     {sb.status_count(401)}")
+        print(f"  NGN debited       {debited}")
+        print(
+            f"  wall time         {elapsed:.2f}s ({report.ok / max(elapsed, 1e-9):.0f} payouts/s)"
+        )
+        return 0 if report.failed == 0 and report.ok == total else 1
+
+
+async def _progress(sb: Sandbox, total: int) -> None:
+    shown = -1
+    while True:
+        await asyncio.sleep(0.5)
+        done = sb.count("payouts.create")
+        if done != shown:
+            shown = done
+            print(f"  {done}/{total} payouts sent, {sb.token_requests} token request(s)")
+
+
+async def _sandbox(args: argparse.Namespace) -> int:
+    async with Sandbox(port=args.port, token_ttl=args.token_ttl) as sb:
+        client_id, secret = sb.add_client()
+        print(f"sandbox on {sb.url}")
+        print(f"BLAAIZ_BASE_URL={sb.url}")
+        print(f"BLAAIZ_CLIENT_ID={client_id}")
+        print(f"BLAAIZ_CLIENT_SECRET={secret}  # sandbox-only credential")
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            pass
+    return 0
+
+
+async def _token(args: argparse.Namespace) -> int:
+    async with BlaaizClient(base_url=args.base_url, scopes=args.scopes) as client:
+        provider = client.token_provider
+        if provider is None:
+            print("API-key mode: there is no token", file=sys.stderr)
+            return 1
+        token = await provider.get_token()
+        print(f"fingerprint {token.fingerprint}")
+        print(f"expires in  {token.expires_at - time.time():.0f}s")
+        print(f"scopes      {format_scopes(token.scopes)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,187 @@
+"""``BlaaizClient``: configuration, the pooled HTTP session, auth, and the resources."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from types import TracebackType
+from typing import Any
+
+import aiohttp
+
+from .auth.provider import ClientCredentialsProvider, TokenProvider
+from .auth.stores.base import TokenStore
+from .config import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_POOL_SIZE,
+    DEFAULT_TOTAL_TIMEOUT,
+    ConfigurationError,
+    Environment,
+    resolve_base_url,
+    resolve_credentials,
+    resolve_environment,
+)
+from .pipeline import Pipeline
+from .resources.payouts import Fees, Payouts
+from .resources.transactions import Transactions
+from .resources.wallets import Currencies, Wallets
+
+# -- resource imports of group A --
+# -- end of group A imports --
+# -- resource imports of group B --
+# -- end of group B imports --
+from .retry import RetryPolicy
+from .scopes import Scope, ScopesArg, format_scopes, parse_scopes
+
+
+class BlaaizClient:
+    """An async client of the Blaaiz API. Use ``async with`` or call ``aclose()``.
+
+    Arguments fall back to ``BLAAIZ_CLIENT_ID``, ``BLAAIZ_CLIENT_SECRET``,
+    ``BLAAIZ_ENVIRONMENT``, ``BLAAIZ_BASE_URL`` and ``BLAAIZ_API_KEY``.
+    """
+
+    def __init__(
+        self,
+        *,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        environment: str | Environment | None = None,
+        base_url: str | None = None,
+        scopes: ScopesArg = None,
+        token_store: TokenStore | None = None,
+        token_provider: TokenProvider | None = None,
+        api_key: str | None = None,
+        timeout: float = DEFAULT_TOTAL_TIMEOUT,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        max_connections: int = DEFAULT_POOL_SIZE,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.environment = resolve_environment(environment)
+        self.base_url = resolve_base_url(base_url, self.environment)
+        self.timeout = aiohttp.ClientTimeout(total=timeout, connect=connect_timeout)
+        self._max_connections = max_connections
+        self._session: aiohttp.ClientSession | None = None
+        self._closed = False
+        credentials = resolve_credentials(client_id, client_secret)
+        key = api_key if api_key is not None else os.environ.get("BLAAIZ_API_KEY")
+        self.scopes: frozenset[Scope] | None = None
+        self.auth_mode: str
+        if token_provider is not None:
+            if token_store is not None:
+                raise ConfigurationError(
+                    "token_store is used by the built-in provider only; configure the store on "
+                    "your token_provider instead"
+                )
+            self._provider: TokenProvider | None = token_provider
+            self.auth_mode = "token_provider"
+            key = None
+        elif credentials is not None:
+            self.scopes = parse_scopes(scopes)
+            self._provider = ClientCredentialsProvider(
+                client_id=credentials.client_id,
+                client_secret=credentials.client_secret,
+                base_url=self.base_url,
+                scopes=self.scopes,
+                store=token_store,
+                session=lambda: self._session,
+                timeout=self.timeout,
+            )
+            self.auth_mode = "oauth"
+            key = None  # OAuth wins over a legacy key
+        elif key:
+            warnings.warn(
+                "x-blaaiz-api-key authentication is deprecated; create OAuth client credentials "
+                "under API & Webhooks and pass client_id/client_secret instead",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            self._provider = None
+            self.auth_mode = "api_key"
+        else:
+            raise ConfigurationError(
+                "no credentials: pass client_id and client_secret (or set BLAAIZ_CLIENT_ID and "
+                "BLAAIZ_CLIENT_SECRET), or a token_provider"
+            )
+        self._pipeline = Pipeline(
+            base_url=self.base_url,
+            session=self._get_session,
+            provider=self._provider,
+            api_key=key,
+            requested_scopes=self.scopes,
+            retry=retry or RetryPolicy(),
+            timeout=self.timeout,
+        )
+        self.wallets = Wallets(self._pipeline)
+        self.currencies = Currencies(self._pipeline)
+        self.transactions = Transactions(self._pipeline)
+        self.payouts = Payouts(self._pipeline)
+        self.fees = Fees(self._pipeline)
+        # -- resources of group A (banks, momo operators, customers, files, VBAs, rates) --
+        # -- end of group A --
+        # -- resources of group B (collections, swaps, refunds, webhooks, compliance) --
+        # -- end of group B --
+
+    def __repr__(self) -> str:
+        client_id = getattr(self._provider, "client_id", None)
+        scopes = f", scopes={format_scopes(self.scopes)!r}" if self.scopes is not None else ""
+        who = f", client_id={client_id!r}" if client_id else ""
+        return f"BlaaizClient(base_url={self.base_url!r}, auth={self.auth_mode!r}{who}{scopes})"
+
+    @property
+    def token_provider(self) -> TokenProvider | None:
+        return self._provider
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+    ) -> Any:
+        """Call any path; returns decoded JSON. Scope-guarded like the typed methods."""
+        return await self._pipeline.request(method, path, params=params, json=json)
+
+    async def _get_session(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise RuntimeError("this BlaaizClient is closed; create a new one")
+        session = self._session
+        if session is None or session.closed:
+            connector = aiohttp.TCPConnector(limit=self._max_connections, ttl_dns_cache=300)
+            session = self._session = aiohttp.ClientSession(connector=connector)
+        return session
+
+    async def __aenter__(self) -> BlaaizClient:
+        await self._get_session()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP pool, and the token provider if this client made it."""
+        if self._closed:
+            return
+        self._closed = True
+        if isinstance(self._provider, ClientCredentialsProvider):
+            await self._provider.aclose()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def __del__(self, _warn: Any = warnings.warn) -> None:
+        session = getattr(self, "_session", None)
+        if session is not None and not session.closed and not getattr(self, "_closed", True):
+            _warn(
+                f"unclosed {type(self).__name__}; use 'async with BlaaizClient(...)' or "
+                "'await client.aclose()'",
+                ResourceWarning,
+                source=self,
+                stacklevel=2,
+            )

@@ -1,0 +1,98 @@
+"""Configuration values and their defaults, in one place.
+
+Arguments win over ``BLAAIZ_*`` environment variables, which win over defaults.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+
+import attrs
+
+from .errors import BlaaizError
+
+
+class Environment(enum.StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+    @property
+    def base_url(self) -> str:
+        return _BASE_URLS[self]
+
+
+_BASE_URLS = {
+    Environment.DEVELOPMENT: "https://api-dev.blaaiz.com",
+    Environment.PRODUCTION: "https://api-prod.blaaiz.com",
+}
+
+TOKEN_PATH = "/oauth/token"
+
+# Timeouts (seconds). Connect is short so a dead host fails fast; total bounds a stuck call.
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_TOTAL_TIMEOUT = 60.0
+
+# Tokens are refreshed this long before they expire: a quarter of the lifetime, at most 60 s.
+REFRESH_SKEW_FRACTION = 0.25
+REFRESH_SKEW_MAX = 60.0
+# SDK17's fallback when the token response has no usable lifetime is not ours: we refuse it.
+
+# Connection pool per client.
+DEFAULT_POOL_SIZE = 100
+
+# Retries of idempotent calls (429, 5xx, connection errors).
+DEFAULT_MAX_RETRIES = 2
+RETRY_BASE_DELAY = 0.5
+RETRY_MAX_DELAY = 8.0
+RETRY_AFTER_CAP = 60.0
+
+USER_AGENT = "blaaiz-async/0.1.0"
+
+
+class ConfigurationError(BlaaizError, ValueError):
+    """The client was configured inconsistently; the message says how to fix it."""
+
+
+@attrs.frozen(kw_only=True)
+class Credentials:
+    """OAuth client credentials; the secret never shows in repr."""
+
+    client_id: str
+    client_secret: str = attrs.field(repr=False)
+
+
+def resolve_environment(value: str | Environment | None) -> Environment:
+    raw = value if value is not None else os.environ.get("BLAAIZ_ENVIRONMENT") or "development"
+    try:
+        return Environment(str(raw).lower())
+    except ValueError:
+        choices = ", ".join(e.value for e in Environment)
+        raise ConfigurationError(
+            f"unknown environment {raw!r}; use one of: {choices} (or pass base_url=)"
+        ) from None
+
+
+def resolve_base_url(base_url: str | None, environment: Environment) -> str:
+    url = base_url or os.environ.get("BLAAIZ_BASE_URL") or environment.base_url
+    if not url.startswith(("http://", "https://")):
+        raise ConfigurationError(f"base_url must start with http:// or https://, got {url!r}")
+    return url.rstrip("/")
+
+
+def resolve_credentials(client_id: str | None, client_secret: str | None) -> Credentials | None:
+    cid = client_id if client_id is not None else os.environ.get("BLAAIZ_CLIENT_ID")
+    secret = client_secret if client_secret is not None else os.environ.get("BLAAIZ_CLIENT_SECRET")
+    if cid and secret:
+        return Credentials(client_id=cid, client_secret=secret)
+    if cid or secret:
+        missing = "client_secret" if cid else "client_id"
+        raise ConfigurationError(
+            f"{missing} is missing: pass both client_id and client_secret "
+            "(or set BLAAIZ_CLIENT_ID and BLAAIZ_CLIENT_SECRET)"
+        )
+    return None
+
+
+def refresh_skew(lifetime: float) -> float:
+    return min(lifetime * REFRESH_SKEW_FRACTION, REFRESH_SKEW_MAX)

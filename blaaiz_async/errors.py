@@ -1,0 +1,268 @@
+"""Every error the SDK raises, rooted at ``BlaaizError``.
+
+::
+
+    BlaaizError
+    ├── APIConnectionError          no usable response (DNS, refused, reset, timeout)
+    │   └── APITimeoutError
+    ├── TokenError                  /oauth/token failed or answered something unusable
+    ├── ValidationError             a request the API would refuse, caught before sending
+    ├── WebhookVerificationError    bad or stale x-blaaiz-signature
+    ├── MalformedResponseError      a 2xx body that is not what the route declares
+    └── APIStatusError              the API answered with a non-2xx status
+        ├── BadRequestError         400 / 422 (also a ValidationError)
+        ├── AuthenticationError     401, after one resend with a fresh token
+        ├── PermissionDeniedError   403: scope, API access, IP policy, or unknown
+        │   └── InsufficientScopeError   raised locally, before any network I/O
+        ├── NotFoundError           404
+        ├── ConflictError           409 / 410
+        ├── RateLimitError          429
+        └── ServerError             5xx
+
+Errors never carry a secret: messages and bodies come from the server or from the SDK,
+never from credentials, and the token value is not part of any error.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from typing import Any
+
+from .scopes import Scope, format_scopes
+
+
+class BlaaizError(Exception):
+    """Root of everything this SDK raises."""
+
+    retryable: bool = False
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class APIConnectionError(BlaaizError):
+    """The request may or may not have reached the server; no response was read."""
+
+    retryable = True
+
+    def __init__(self, message: str, *, route: str | None = None) -> None:
+        super().__init__(message)
+        self.route = route
+
+
+class APITimeoutError(APIConnectionError):
+    pass
+
+
+class TokenError(BlaaizError):
+    """The token endpoint failed, refused the credentials, or answered malformed data."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        error: str | None = None,
+        error_description: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error = error
+        self.error_description = error_description
+        self.retryable = status is None or status >= 500 or status == 429
+
+
+class ValidationError(BlaaizError):
+    """The request breaks a documented rule; ``field`` names the offending input."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class WebhookVerificationError(BlaaizError):
+    pass
+
+
+class APIStatusError(BlaaizError):
+    """A non-2xx answer. ``body`` is the parsed JSON (or raw text), ``route`` the endpoint."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        body: Any = None,
+        route: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body
+        self.route = route
+        self.headers: Mapping[str, str] = dict(headers or {})
+
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        return f"{name}(status={self.status}, message={self.message!r}, route={self.route!r})"
+
+
+class BadRequestError(APIStatusError, ValidationError):
+    """400/422. ``errors`` holds Laravel-style field errors when the body has them."""
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        APIStatusError.__init__(self, message, **kwargs)
+        body = kwargs.get("body")
+        errs = body.get("errors") if isinstance(body, dict) else None
+        self.errors: Mapping[str, Any] = errs if isinstance(errs, dict) else {}
+        self.field = next(iter(self.errors), None)
+
+
+class AuthenticationError(APIStatusError):
+    pass
+
+
+class DenialReason(enum.StrEnum):
+    """Why a 403 happened, as far as the body tells."""
+
+    INSUFFICIENT_SCOPE = "insufficient_scope"
+    NO_API_ACCESS = "no_api_access"
+    IP_POLICY = "ip_policy"
+    UNKNOWN = "unknown"
+
+
+class PermissionDeniedError(APIStatusError):
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.reason = classify_denial(message)
+
+
+class InsufficientScopeError(PermissionDeniedError):
+    """The token lacks scopes the route needs; raised before any network I/O."""
+
+    def __init__(
+        self, *, required: frozenset[Scope], granted: frozenset[Scope], route: str | None = None
+    ) -> None:
+        self.required = required
+        self.granted = granted
+        self.missing = required - granted
+        message = (
+            f"{route or 'this call'} needs scope(s) {format_scopes(self.missing)} that the "
+            f"token was not granted; ask for them in BlaaizClient(scopes=...) and make sure the "
+            f"credential holds them (granted: {format_scopes(granted) or 'none'})"
+        )
+        super().__init__(message, status=403, body=None, route=route)
+        self.reason = DenialReason.INSUFFICIENT_SCOPE
+
+
+class NotFoundError(APIStatusError):
+    pass
+
+
+class ConflictError(APIStatusError):
+    pass
+
+
+class RateLimitError(APIStatusError):
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ServerError(APIStatusError):
+    retryable = True
+
+
+def classify_denial(message: str) -> DenialReason:
+    text = message.lower()
+    if "scope" in text:
+        return DenialReason.INSUFFICIENT_SCOPE
+    if "ip" in text.split() or "whitelist" in text or "ip address" in text or "allowlist" in text:
+        return DenialReason.IP_POLICY
+    if "api access" in text or "api services" in text or "disabled" in text or "inactive" in text:
+        return DenialReason.NO_API_ACCESS
+    return DenialReason.UNKNOWN
+
+
+def _message_from(body: Any, status: int) -> str:
+    if isinstance(body, dict):
+        for key in ("message", "error_description", "error"):
+            value = body.get(key)
+            if isinstance(value, str) and value:
+                return value
+    if isinstance(body, str) and body.strip():
+        return body.strip()[:500]
+    return f"HTTP {status} with no error message"
+
+
+def error_for_status(
+    status: int,
+    body: Any,
+    *,
+    route: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    retry_after: float | None = None,
+) -> APIStatusError:
+    """Map a non-2xx response to its typed error; pure, so it is tested without sockets."""
+    message = _message_from(body, status)
+    kwargs: dict[str, Any] = {"status": status, "body": body, "route": route, "headers": headers}
+    if status in (400, 422):
+        return BadRequestError(message, **kwargs)
+    if status == 401:
+        return AuthenticationError(message, **kwargs)
+    if status == 403:
+        return PermissionDeniedError(message, **kwargs)
+    if status == 404:
+        return NotFoundError(message, **kwargs)
+    if status in (409, 410):
+        return ConflictError(message, **kwargs)
+    if status == 429:
+        return RateLimitError(message, retry_after=retry_after, **kwargs)
+    if status >= 500:
+        return ServerError(message, **kwargs)
+    return APIStatusError(message, **kwargs)
+
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "BlaaizError",
+    "ConflictError",
+    "DenialReason",
+    "InsufficientScopeError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+    "TokenError",
+    "ValidationError",
+    "WebhookVerificationError",
+    "error_for_status",
+]
+
+
+class MalformedResponseError(BlaaizError):
+    """A 2xx answer that cannot be read as the route's model.
+
+    ``body`` keeps what arrived (decoded JSON or raw text) so nothing is lost; for a
+    state-changing call the server did act on it, so do not resend blindly.
+    """
+
+    def __init__(self, message: str, *, status: int, body: Any, route: str | None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body
+        self.route = route
+
+
+__all__ += ["MalformedResponseError"]

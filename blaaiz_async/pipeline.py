@@ -1,0 +1,310 @@
+"""The one path every call takes: guard -> auth -> send -> map, with 401 and retry handling.
+
+Pure decisions (scope checks, error mapping, retry policy, envelope unwrapping) live in
+their own modules; this module wires them to aiohttp.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import aiohttp
+import cattrs
+
+from .auth.provider import TokenProvider
+from .auth.token import AccessToken
+from .config import USER_AGENT
+from .errors import (
+    APIConnectionError,
+    APITimeoutError,
+    AuthenticationError,
+    InsufficientScopeError,
+    MalformedResponseError,
+    error_for_status,
+)
+from .models.converter import converter, dumps, loads
+from .models.pagination import Page, PageLinks, PageMeta
+from .retry import RetryPolicy, parse_retry_after
+from .routes import Route, find_route
+from .scopes import Scope
+
+log = logging.getLogger("blaaiz_async.http")
+
+_AUTH_HINT = (
+    "the API rejected the access token again after a fresh one was fetched: either no valid "
+    "token reached it (missing or malformed), or the token is expired or invalid for this API "
+    "(revoked, rotated credential, or a credential of another environment)"
+)
+_API_KEY_HINT = "the API key is missing, malformed or disabled"
+
+
+class _SendFailed(Exception):
+    def __init__(self, exc: BaseException, *, connected: bool) -> None:
+        super().__init__(type(exc).__name__)
+        self.exc = exc
+        self.connected = connected
+
+
+class Pipeline:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        session: Callable[[], Awaitable[aiohttp.ClientSession]],
+        provider: TokenProvider | None,
+        api_key: str | None,
+        requested_scopes: frozenset[Scope] | None,
+        retry: RetryPolicy,
+        timeout: aiohttp.ClientTimeout,
+    ) -> None:
+        self.base_url = base_url
+        self._session = session
+        self._provider = provider
+        self._api_key = api_key
+        self._requested = requested_scopes
+        self.retry = retry
+        self._timeout = timeout
+
+    # -- entry points ----------------------------------------------------------------------
+
+    async def call(
+        self,
+        route: Route[Any],
+        *,
+        path: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+    ) -> Any:
+        """Call a declared route and return its structured model."""
+        body = await self.send(route, route.method, route.format_path(path), params, json)
+        return parse_response(route, body)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+    ) -> Any:
+        """The escape hatch: decoded JSON back, guarded by the route that serves ``path``."""
+        if not path.startswith("/"):
+            path = "/" + path
+        method = method.upper()
+        route = find_route(method, path)
+        if route is None:
+            from .routes import route as declare
+
+            route = declare(f"request {method} {path}", method, path, None, scopes=())
+        return await self.send(route, method, path, params, json)
+
+    # -- the loop --------------------------------------------------------------------------
+
+    async def send(
+        self,
+        route: Route[Any],
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        json: Any,
+    ) -> Any:
+        if route.auth and self._provider is not None and self._requested is not None:
+            _guard(route, self._requested)  # nothing to fetch for: fail before any I/O
+        query = _encode_params(params)
+        data = dumps(json) if json is not None else None
+        attempt = 0
+        resent_after_401 = False
+        while True:
+            attempt += 1
+            headers, token = await self._auth_headers(route)
+            try:
+                status, resp_headers, raw = await self._send_once(
+                    method, path, query, data, headers
+                )
+            except _SendFailed as failed:
+                if self.retry.should_retry(
+                    attempt=attempt, idempotent=route.idempotent, status=None,
+                    connected=failed.connected,
+                ):  # fmt: skip
+                    await asyncio.sleep(self.retry.delay(attempt))
+                    continue
+                raise _connection_error(route, failed) from None
+            if 200 <= status < 300:
+                return _decode_success(route, status, raw)
+            if status == 401 and token is not None and not resent_after_401:
+                resent_after_401 = True
+                attempt -= 1  # the resend is not a retry
+                assert self._provider is not None
+                await self._provider.invalidate(token)
+                continue
+            retry_after = parse_retry_after(resp_headers) if status == 429 else None
+            error = error_for_status(
+                status, _decode_error_body(raw), route=route.name, headers=resp_headers,
+                retry_after=retry_after,
+            )  # fmt: skip
+            if isinstance(error, AuthenticationError):
+                hint = _API_KEY_HINT if self._api_key is not None else _AUTH_HINT
+                error.message = f"{error.message} ({hint})"
+            if self.retry.should_retry(
+                attempt=attempt, idempotent=route.idempotent, status=status, connected=True
+            ):
+                delay = self.retry.delay(attempt, retry_after)
+                log.info("%s answered %s; retry %d in %.2fs", route.name, status, attempt, delay)
+                await asyncio.sleep(delay)
+                continue
+            raise error
+
+    async def _auth_headers(self, route: Route[Any]) -> tuple[dict[str, str], AccessToken | None]:
+        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        if not route.auth:
+            return headers, None
+        if self._provider is None:
+            assert self._api_key is not None
+            headers["x-blaaiz-api-key"] = self._api_key
+            return headers, None
+        token = await self._provider.get_token()
+        _guard(route, token.scopes)
+        headers["Authorization"] = token.authorization
+        return headers, token
+
+    async def _send_once(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str] | None,
+        data: bytes | None,
+        headers: dict[str, str],
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        if data is not None:
+            headers["Content-Type"] = "application/json"
+        session = await self._session()
+        started = time.perf_counter()
+        log.debug("-> %s %s", method, path)
+        try:
+            async with session.request(
+                method, self.base_url + path, params=query, data=data, headers=headers,
+                timeout=self._timeout, allow_redirects=False,
+            ) as resp:  # fmt: skip
+                raw = await resp.read()
+                status, resp_headers = resp.status, resp.headers
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+            raise _SendFailed(exc, connected=False) from None
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise _SendFailed(exc, connected=True) from None
+        log.debug(
+            "<- %s %s %s in %.1fms", status, method, path, (time.perf_counter() - started) * 1e3
+        )
+        return status, resp_headers, raw
+
+
+def _guard(route: Route[Any], granted: frozenset[Scope]) -> None:
+    if not route.scopes <= granted:
+        raise InsufficientScopeError(required=route.scopes, granted=granted, route=route.name)
+
+
+def _encode_params(params: Mapping[str, Any] | None) -> dict[str, str] | None:
+    """Drop ``None``; booleans as ``true``/``false``, like the API's own SDKs."""
+    if not params:
+        return None
+    out: dict[str, str] = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        out[key] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    return out or None
+
+
+def _connection_error(route: Route[Any], failed: _SendFailed) -> APIConnectionError:
+    cls = APITimeoutError if isinstance(failed.exc, TimeoutError) else APIConnectionError
+    if failed.connected and not route.idempotent:
+        detail = (
+            "the request may have reached the server and was NOT sent again; "
+            "check its outcome (e.g. transactions.get by merchant_reference) before retrying"
+        )
+    elif failed.connected:
+        detail = "no response after retries"
+    else:
+        detail = "could not connect"
+    return cls(f"{route.name}: {type(failed.exc).__name__}: {detail}", route=route.name)
+
+
+def _decode_error_body(raw: bytes) -> Any:
+    if not raw:
+        return None
+    try:
+        return loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return raw.decode("utf-8", "replace")
+
+
+def _decode_success(route: Route[Any], status: int, raw: bytes) -> Any:
+    if not raw.strip():
+        return None
+    try:
+        return loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        text = raw.decode("utf-8", "replace")
+        raise MalformedResponseError(
+            f"{route.name}: HTTP {status} with a body that is not JSON"
+            + ("" if route.idempotent else " (the server may have acted on the request)"),
+            status=status,
+            body=text,
+            route=route.name,
+        ) from None
+
+
+def unwrap(route: Route[Any], body: Any) -> Any:
+    """Follow the route's envelope to its payload."""
+    payload = body
+    for key in route.envelope:
+        if not isinstance(payload, Mapping) or key not in payload:
+            raise MalformedResponseError(
+                f"{route.name}: response has no {'.'.join(route.envelope)!r}",
+                status=200,
+                body=body,
+                route=route.name,
+            )
+        payload = payload[key]
+    return payload
+
+
+def parse_response(route: Route[Any], body: Any) -> Any:
+    """Turn a decoded 2xx body into the route's model (or a ``Page`` of them)."""
+    if route.response is None:
+        return body
+    payload = unwrap(route, body)
+    try:
+        if route.paginated:
+            item_type = route.response.__args__[0]
+            if not isinstance(payload, list):
+                raise ValueError("paginated payload is not a list")
+            meta = body.get("meta") if isinstance(body, Mapping) else None
+            links = body.get("links") if isinstance(body, Mapping) else None
+            return Page(
+                items=converter.structure(payload, list[item_type]),  # type: ignore[valid-type]
+                meta=converter.structure(meta, PageMeta) if isinstance(meta, Mapping) else None,
+                links=converter.structure(links, PageLinks) if isinstance(links, Mapping) else None,
+            )
+        return converter.structure(payload, route.response)
+    except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
+        raise MalformedResponseError(
+            f"{route.name}: response does not match {_type_name(route.response)}: {_describe(exc)}",
+            status=200,
+            body=body,
+            route=route.name,
+        ) from exc
+
+
+def _type_name(t: Any) -> str:
+    return getattr(t, "__name__", None) or str(t)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, cattrs.BaseValidationError):
+        notes = cattrs.transform_error(exc)
+        return "; ".join(notes[:3])
+    return str(exc)

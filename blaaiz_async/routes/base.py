@@ -1,0 +1,92 @@
+"""``Route``: one endpoint as data, and ``route()`` to declare it."""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from collections.abc import Iterable, Mapping
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from ..scopes import Scope
+
+T = TypeVar("T")
+
+API = "/api/external"
+
+_PARAM = re.compile(r"\{(\w+)\}")
+
+
+@attrs.frozen(kw_only=True)
+class Route(Generic[T]):
+    """One endpoint.
+
+    ``envelope`` is the key path to the payload in the response body: ``("data",)`` for
+    the usual ``{message, data}``, ``("transaction",)`` for payouts, ``()`` for a bare
+    object. ``idempotent`` routes may be retried after a 5xx or a dropped connection;
+    the others are never sent twice once they may have reached the server.
+    """
+
+    name: str
+    method: str
+    path: str
+    scopes: frozenset[Scope]
+    response: Any
+    idempotent: bool
+    envelope: tuple[str, ...] = ("data",)
+    paginated: bool = False
+    auth: bool = True
+    summary: str = ""
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        return tuple(_PARAM.findall(self.path))
+
+    def format_path(self, values: Mapping[str, Any] | None = None) -> str:
+        """Fill the path template; every value is percent-encoded as one segment."""
+        values = values or {}
+        missing = [p for p in self.params if p not in values or values[p] in (None, "")]
+        if missing:
+            raise ValueError(f"{self.name} needs path parameter(s): {', '.join(missing)}")
+        return _PARAM.sub(lambda m: urllib.parse.quote(str(values[m.group(1)]), safe=""), self.path)
+
+    def matches(self, method: str, path: str) -> bool:
+        return (
+            method.upper() == self.method and _template_regex(self.path).fullmatch(path) is not None
+        )
+
+
+def _template_regex(template: str) -> re.Pattern[str]:
+    return re.compile(
+        _PARAM.sub(r"[^/]+", re.escape(template).replace(r"\{", "{").replace(r"\}", "}"))
+    )
+
+
+def route(
+    name: str,
+    method: str,
+    path: str,
+    response: Any,
+    *,
+    scopes: Iterable[Scope],
+    idempotent: bool | None = None,
+    envelope: tuple[str, ...] = ("data",),
+    paginated: bool = False,
+    auth: bool = True,
+    summary: str = "",
+) -> Route[Any]:
+    """Declare a route; GET/PUT/DELETE default to idempotent, POST to not."""
+    method = method.upper()
+    return Route(
+        name=name,
+        method=method,
+        path=path if path.startswith("/api/") or path.startswith("/oauth") else API + path,
+        scopes=frozenset(scopes),
+        response=response,
+        idempotent=method in ("GET", "PUT", "DELETE", "HEAD") if idempotent is None else idempotent,
+        envelope=envelope,
+        paginated=paginated,
+        auth=auth,
+        summary=summary,
+    )

@@ -1,0 +1,197 @@
+"""A local emulation of the Blaaiz API on a real socket, for tests, demos and users.
+
+::
+
+    async with Sandbox(token_ttl=3) as sb:
+        client_id, client_secret = sb.add_client(scopes="read-only")
+        async with BlaaizClient(client_id=client_id, client_secret=client_secret,
+                                base_url=sb.url) as client:
+            await client.wallets.list()
+        assert sb.token_requests == 1
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
+from types import TracebackType
+from typing import Any
+
+from aiohttp import web
+
+from .app import build_app
+from .state import Fault, SandboxState
+
+
+class Sandbox:
+    """Runs the emulated API on ``host:port`` (port 0 = a free one) while entered."""
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        token_ttl: float = 3600.0,
+        latency: float = 0.0,
+        echo_scope: bool = True,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.state = SandboxState(token_ttl=token_ttl, echo_scope=echo_scope)
+        self.latency: dict[str, float] = {"*": latency} if latency else {}
+        self._runner: web.AppRunner | None = None
+
+    def __repr__(self) -> str:
+        return f"Sandbox(url={self.url if self._runner else None!r})"
+
+    @property
+    def url(self) -> str:
+        if self._runner is None:
+            raise RuntimeError("the sandbox is not running; use 'async with Sandbox() as sb'")
+        return f"http://{self.host}:{self.port}"
+
+    async def start(self) -> Sandbox:
+        app = build_app(self.state, self.latency)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self.port))
+        self.port = sock.getsockname()[1]
+        site = web.SockSite(runner, sock)
+        await site.start()
+        self._runner = runner
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Sandbox:
+        return await self.start()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    # -- set-up --------------------------------------------------------------------------
+
+    def add_client(self, scopes: Any = None) -> tuple[str, str]:
+        """Register OAuth credentials holding ``scopes`` (default: every scope)."""
+        return self.state.add_client(scopes)
+
+    def add_api_key(self) -> str:
+        return self.state.add_api_key()
+
+    def set_latency(self, seconds: float, route: str = "*") -> None:
+        self.latency[route] = seconds
+
+    @property
+    def token_ttl(self) -> float:
+        return self.state.token_ttl
+
+    @token_ttl.setter
+    def token_ttl(self, seconds: float) -> None:
+        self.state.token_ttl = seconds
+
+    def wallet_id(self, currency: str) -> str:
+        wallet = self.state.wallet_for(currency)
+        if wallet is None:
+            raise KeyError(f"no {currency} wallet in the sandbox")
+        return str(wallet["id"])
+
+    @property
+    def customer_id(self) -> str:
+        return self.state.default_customer_id
+
+    # -- faults ----------------------------------------------------------------------------
+
+    def revoke_all_tokens(self) -> int:
+        return self.state.revoke_all_tokens()
+
+    def revoke_token(self, value: str) -> bool:
+        return self.state.revoke_token(value)
+
+    def fail_next(
+        self,
+        route: str,
+        *,
+        status: int = 500,
+        body: Any = None,
+        times: int = 1,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Answer the next ``times`` calls of ``route`` with ``status`` without doing them."""
+        default = {"status": False, "message": f"Injected HTTP {status}"}
+        self.state.add_fault(
+            route,
+            Fault(kind="status", status=status, body=body if body is not None else default,
+                  times=times, headers=headers or {}),
+        )  # fmt: skip
+
+    def drop_after_processing(self, route: str, *, times: int = 1) -> None:
+        """Do the next ``times`` calls of ``route``, then close the connection unanswered."""
+        self.state.add_fault(route, Fault(kind="drop_after", times=times))
+
+    def drop_before_processing(self, route: str, *, times: int = 1) -> None:
+        self.state.add_fault(route, Fault(kind="drop_before", times=times))
+
+    # -- counters --------------------------------------------------------------------------
+
+    @property
+    def token_requests(self) -> int:
+        return self.state.token_requests
+
+    def count(self, route: str, status: int | None = None) -> int:
+        """Requests that reached ``route`` (all, or those answered with ``status``)."""
+        if status is None:
+            return self.state.requests[route]
+        return self.state.responses[route, status]
+
+    def status_count(self, status: int) -> int:
+        return self.state.statuses[status]
+
+
+@contextlib.contextmanager
+def background_sandbox(**options: Any) -> Iterator[Sandbox]:
+    """Run a ``Sandbox`` on its own event loop in a thread, for synchronous code: scripts,
+    tests that call ``asyncio.run`` themselves, or a parent of worker processes."""
+    sandbox = Sandbox(**options)
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+    failure: list[BaseException] = []
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(sandbox.start())
+        except BaseException as exc:
+            failure.append(exc)
+            started.set()
+            return
+        started.set()
+        loop.run_forever()
+        loop.run_until_complete(sandbox.stop())
+        loop.close()
+
+    thread = threading.Thread(target=serve, name="blaaiz-sandbox", daemon=True)
+    thread.start()
+    started.wait()
+    if failure:
+        raise failure[0]
+    try:
+        yield sandbox
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+
+
+__all__ = ["Sandbox", "SandboxState", "background_sandbox"]

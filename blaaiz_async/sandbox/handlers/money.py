@@ -1,0 +1,213 @@
+"""Payouts, fees and transactions: payouts debit wallets and record transactions."""
+
+from __future__ import annotations
+
+import secrets
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from ...validation import PAYOUT_RULES
+from ..state import RATES_PER_USD, Record, SandboxState, new_id, now_iso
+from . import Call, Reply, body_of, error, handles, invalid, missing, ok
+
+CENT = Decimal("0.01")
+PLATFORM_FEE_RATE = Decimal("0.005")  # 0.5 %
+METHOD_FEE = {"bank_transfer": Decimal("1.00"), "interac": Decimal("1.50")}
+
+
+def _amount(value: Any) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() and amount > 0 else None
+
+
+def rate(from_code: str, to_code: str) -> Decimal:
+    return RATES_PER_USD[to_code] / RATES_PER_USD[from_code]
+
+
+def quote(
+    state: SandboxState, body: Record, method: str | None
+) -> tuple[Record | None, Reply | None]:
+    """Price a transfer; returns the breakdown or an error reply."""
+    errs = missing(body, "from_currency_id", "to_currency_id")
+    if errs:
+        return None, invalid(errs)
+    from_code = state.currency_code(str(body["from_currency_id"]))
+    to_code = state.currency_code(str(body["to_currency_id"]))
+    if from_code is None or to_code is None:
+        return None, error(400, "Currency not supported.")
+    from_amount, to_amount = _amount(body.get("from_amount")), _amount(body.get("to_amount"))
+    if (from_amount is None) == (to_amount is None):
+        return None, invalid({"from_amount": "Provide exactly one of from_amount or to_amount."})
+    fx = rate(from_code, to_code)
+    fixed = METHOD_FEE.get(method or "", Decimal("0.50"))
+    if from_amount is not None:
+        base = ((from_amount - fixed) / (1 + PLATFORM_FEE_RATE)).quantize(CENT, ROUND_HALF_UP)
+    else:
+        assert to_amount is not None
+        base = (to_amount / fx).quantize(CENT, ROUND_HALF_UP)
+    platform = (base * PLATFORM_FEE_RATE).quantize(CENT, ROUND_HALF_UP)
+    total_fees = platform + fixed
+    you_send = from_amount if from_amount is not None else base + total_fees
+    if base <= 0:
+        return None, error(400, "Amount is too small to cover fees.")
+    breakdown: Record = {
+        "you_send": you_send,
+        "total_amount_to_send": base,
+        "recipient_gets": (base * fx).quantize(CENT, ROUND_HALF_UP),
+        "total_fees": total_fees,
+        "platform_fee": platform,
+        "method_fee": fixed,
+        "exchange_rate": fx.quantize(Decimal("0.000001")) if from_code != to_code else None,
+        "from_currency": from_code,
+        "to_currency": to_code,
+        "method": method,
+    }
+    return breakdown, None
+
+
+@handles("fees.breakdown")
+def fees_breakdown(state: SandboxState, call: Call) -> Reply:
+    body = body_of(call)
+    breakdown, err = quote(state, body, body.get("method"))
+    if err is not None:
+        return err
+    return 200, {"status": True, "message": "Fee breakdown", "data": breakdown}
+
+
+@handles("payouts.create")
+def payouts_create(state: SandboxState, call: Call) -> Reply:
+    body = body_of(call)
+    errs = missing(body, "wallet_id", "customer_id", "method", "from_currency_id", "to_currency_id")
+    if errs:
+        return invalid(errs)
+    method = str(body["method"])
+    rules = PAYOUT_RULES.get(method)
+    if rules is None:
+        return invalid({"method": "The selected method is invalid."})
+    wallet = state.wallets.get(str(body["wallet_id"]))
+    if wallet is None:
+        return error(404, "Wallet not found")
+    customer = state.customers.get(str(body["customer_id"]))
+    if customer is None:
+        return error(404, "Customer not found")
+    to_code = state.currency_code(str(body["to_currency_id"]))
+    from_code = state.currency_code(str(body["from_currency_id"]))
+    if to_code is None or from_code is None:
+        return error(400, "Currency not supported.")
+    if from_code != wallet["currency"]:
+        return error(400, "from_currency_id does not match the wallet currency.")
+    required = rules.get(None) or rules.get(to_code)
+    if required is None:
+        return error(400, f"Method {method} is not available for {to_code}.")
+    errs = missing(body, *required)
+    if errs:
+        return invalid(errs)
+    ref = body.get("merchant_reference")
+    if ref is not None and any(
+        t.get("merchant_reference") == ref for t in state.transactions.values()
+    ):
+        return invalid({"merchant_reference": "The merchant reference has already been taken."})
+    breakdown, err = quote(state, body, method)
+    if err is not None:
+        return err
+    assert breakdown is not None
+    debit: Decimal = breakdown["you_send"]
+    if wallet["amount"] < debit:
+        return error(400, "Insufficient funds.")
+    wallet["amount"] -= debit
+    tx = {
+        "id": new_id(),
+        "business_id": state.business_id,
+        "business_customer_id": customer["id"],
+        "business_wallet_id": wallet["id"],
+        "status": "SUCCESSFUL",
+        "type": "PAYOUT",
+        "reference": "BLZ" + secrets.token_hex(6).upper(),
+        "currency": from_code,
+        "amount": debit,
+        "amount_without_fee": breakdown["total_amount_to_send"],
+        "fee": breakdown["total_fees"],
+        "rate": breakdown["exchange_rate"],
+        "date": now_iso(),
+        "payee_collection_email": None,
+        "source_information": None,
+        "merchant_reference": ref,
+        "recipient": {
+            "id": new_id(),
+            "account_number": body.get("account_number") or body.get("iban")
+            or body.get("phone_number") or body.get("wallet_address"),
+            "account_name": body.get("account_name"),
+            "amount": breakdown["recipient_gets"],
+            "currency": to_code,
+            "bank_name": body.get("bank_name"),
+            "bank_code": body.get("bank_id"),
+            "email": body.get("email"),
+        },
+    }  # fmt: skip
+    state.transactions[tx["id"]] = tx
+    return 200, {"message": "Payout initiated successfully", "transaction": tx}
+
+
+@handles("transactions.list")
+def transactions_list(state: SandboxState, call: Call) -> Reply:
+    body = body_of(call)
+    items = list(state.transactions.values())
+    for field, key in (
+        ("wallet_id", "business_wallet_id"),
+        ("customer_id", "business_customer_id"),
+        ("type", "type"),
+        ("status", "status"),
+        ("merchant_reference", "merchant_reference"),
+    ):
+        if body.get(field) is not None:
+            items = [t for t in items if str(t.get(key, "")).upper() == str(body[field]).upper()]
+    if body.get("start_date"):
+        items = [t for t in items if t["date"][:10] >= str(body["start_date"])]
+    if body.get("end_date"):
+        items = [t for t in items if t["date"][:10] <= str(body["end_date"])]
+    try:
+        page = max(int(body.get("page") or 1), 1)
+        limit = min(max(int(body.get("limit") or 20), 1), 100)
+    except (TypeError, ValueError):
+        return invalid({"page": "The page and limit must be integers."})
+    return paginate(items, page, limit, "/api/external/transaction")
+
+
+def paginate(items: list[Record], page: int, limit: int, path: str) -> Reply:
+    """A Laravel paginator body: ``{message, data, links, meta}``."""
+    total = len(items)
+    last = max((total + limit - 1) // limit, 1)
+    chunk = items[(page - 1) * limit : page * limit]
+    start = (page - 1) * limit + 1 if chunk else None
+    return 200, {
+        "message": "Successful",
+        "data": chunk,
+        "links": {
+            "first": f"{path}?page=1",
+            "last": f"{path}?page={last}",
+            "prev": f"{path}?page={page - 1}" if page > 1 else None,
+            "next": f"{path}?page={page + 1}" if page < last else None,
+        },
+        "meta": {
+            "current_page": page,
+            "from": start,
+            "last_page": last,
+            "path": path,
+            "per_page": limit,
+            "to": start + len(chunk) - 1 if start else None,
+            "total": total,
+        },
+    }
+
+
+@handles("transactions.get")
+def transactions_get(state: SandboxState, call: Call) -> Reply:
+    tx = state.find_transaction(call.path["transaction_id"])
+    if tx is None:
+        return error(404, "Transaction not found")
+    return ok(tx)

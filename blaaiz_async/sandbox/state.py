@@ -1,0 +1,306 @@
+"""The sandbox's world: credentials, tokens, business data and counters.
+
+Plain data and plain functions, no aiohttp: handlers read and change this state, and
+tests inspect it directly. Amounts are ``Decimal`` throughout.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+import uuid
+from collections import Counter
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from ..scopes import Scope, ScopeBundle, format_scopes, parse_granted
+
+Record = dict[str, Any]
+
+SEED_WALLETS: dict[str, Decimal] = {
+    "NGN": Decimal("50000000.00"),
+    "USD": Decimal("1000000.00"),
+    "GBP": Decimal("500000.00"),
+    "EUR": Decimal("500000.00"),
+    "CAD": Decimal("500000.00"),
+    "KES": Decimal("5000000.00"),
+    "GHS": Decimal("500000.00"),
+}
+
+# Units of each currency per USD: enough to price cross-currency transfers.
+RATES_PER_USD: dict[str, Decimal] = {
+    "USD": Decimal("1"),
+    "NGN": Decimal("1550"),
+    "GBP": Decimal("0.79"),
+    "EUR": Decimal("0.92"),
+    "CAD": Decimal("1.36"),
+    "KES": Decimal("129"),
+    "GHS": Decimal("15.5"),
+    "UGX": Decimal("3700"),
+    "TZS": Decimal("2600"),
+    "XOF": Decimal("605"),
+}
+
+COUNTRIES: dict[str, tuple[str, str]] = {
+    "NGN": ("NG", "Nigeria"),
+    "USD": ("US", "United States"),
+    "GBP": ("GB", "United Kingdom"),
+    "EUR": ("DE", "Germany"),
+    "CAD": ("CA", "Canada"),
+    "KES": ("KE", "Kenya"),
+    "GHS": ("GH", "Ghana"),
+    "UGX": ("UG", "Uganda"),
+    "TZS": ("TZ", "Tanzania"),
+    "XOF": ("BJ", "Benin"),
+}
+
+
+@attrs.define(kw_only=True)
+class Credential:
+    client_id: str
+    client_secret: str = attrs.field(repr=False)
+    scopes: frozenset[Scope]
+
+
+@attrs.define(kw_only=True)
+class IssuedToken:
+    value: str = attrs.field(repr=False)
+    client_id: str
+    scopes: frozenset[Scope]
+    expires_at: float
+
+
+@attrs.define(kw_only=True)
+class Fault:
+    """Injected misbehaviour for the next ``times`` calls of a route."""
+
+    kind: str  # "status" | "drop_after" | "drop_before"
+    times: int = 1
+    status: int = 500
+    body: Any = None
+    headers: dict[str, str] = attrs.field(factory=dict)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def now_iso() -> str:
+    t = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t % 1 * 1e6):06d}Z"
+
+
+class SandboxState:
+    """Everything the emulated API knows. Handlers are plain functions over it."""
+
+    def __init__(self, *, token_ttl: float = 3600.0, echo_scope: bool = True) -> None:
+        self.token_ttl = token_ttl
+        self.echo_scope = echo_scope
+        self.business_id = new_id()
+        self.credentials: dict[str, Credential] = {}
+        self.api_keys: set[str] = set()
+        self.tokens: dict[str, IssuedToken] = {}
+        self.api_access_enabled = True
+        self.ip_allowlist: set[str] | None = None
+        self.rate_limit: int | None = None  # requests per minute per principal
+        self._windows: dict[str, tuple[int, int]] = {}
+        self.faults: dict[str, list[Fault]] = {}
+        # Counters, by route name ("oauth.token" for the token endpoint).
+        self.requests: Counter[str] = Counter()
+        self.responses: Counter[tuple[str, int]] = Counter()
+        self.statuses: Counter[int] = Counter()
+        # Business data.
+        self.currencies: dict[str, Record] = {}
+        self.wallets: dict[str, Record] = {}
+        self.customers: dict[str, Record] = {}
+        self.transactions: dict[str, Record] = {}
+        self.extra: dict[str, dict[str, Record]] = {}  # further collections, by name
+        # Presigned uploads: slots handed out (file_id -> slot) and bytes received.
+        self.upload_slots: dict[str, Record] = {}
+        self.uploads: dict[str, Record] = {}
+        self._seed()
+
+    # -- credentials and tokens -------------------------------------------------------------
+
+    def add_client(self, scopes: Any = None) -> tuple[str, str]:
+        from ..scopes import parse_scopes
+
+        granted = parse_scopes(scopes) if scopes is not None else frozenset(Scope)
+        client_id = "sbx_" + secrets.token_hex(8)
+        secret = "sbxsec_" + secrets.token_urlsafe(24)
+        self.credentials[client_id] = Credential(
+            client_id=client_id, client_secret=secret, scopes=granted
+        )
+        return client_id, secret
+
+    def add_api_key(self) -> str:
+        key = "sbxkey_" + secrets.token_urlsafe(24)
+        self.api_keys.add(key)
+        return key
+
+    def issue_token(self, form: dict[str, str]) -> tuple[int, Record]:
+        """The /oauth/token endpoint, as a pure function of the form."""
+        if form.get("grant_type") != "client_credentials":
+            return 400, {
+                "error": "unsupported_grant_type",
+                "error_description": "Only client_credentials is supported.",
+            }
+        cred = self.credentials.get(form.get("client_id", ""))
+        if cred is None or not secrets.compare_digest(
+            cred.client_secret.encode(), form.get("client_secret", "").encode()
+        ):
+            return 401, {
+                "error": "invalid_client",
+                "error_description": "Client authentication failed.",
+            }
+        requested = form.get("scope", "").strip()
+        asked = parse_granted(requested) if requested else cred.scopes
+        unknown = [w for w in requested.split() if not parse_granted(w)]
+        if unknown:
+            return 400, {
+                "error": "invalid_scope",
+                "error_description": f"Unknown scope(s): {' '.join(unknown)}",
+            }
+        granted = asked & cred.scopes  # scopes the credential lacks are ignored, not refused
+        value = secrets.token_urlsafe(32)
+        self.tokens[value] = IssuedToken(
+            value=value,
+            client_id=cred.client_id,
+            scopes=granted,
+            expires_at=time.time() + self.token_ttl,
+        )
+        body: Record = {
+            "access_token": value,
+            "token_type": "Bearer",
+            "expires_in": self.token_ttl if self.token_ttl % 1 else int(self.token_ttl),
+        }
+        if self.echo_scope:
+            body["scope"] = format_scopes(granted)
+        return 200, body
+
+    def revoke_all_tokens(self) -> int:
+        count = len(self.tokens)
+        self.tokens.clear()
+        return count
+
+    def revoke_token(self, value: str) -> bool:
+        return self.tokens.pop(value, None) is not None
+
+    @property
+    def token_requests(self) -> int:
+        return self.requests["oauth.token"]
+
+    def rate_check(self, principal: str) -> tuple[bool, dict[str, str]]:
+        """Fixed one-minute window per principal, with the API's X-RateLimit headers."""
+        if self.rate_limit is None:
+            return True, {}
+        window = int(time.time() // 60)
+        start, used = self._windows.get(principal, (window, 0))
+        if start != window:
+            start, used = window, 0
+        allowed = used < self.rate_limit
+        if allowed:
+            used += 1
+        self._windows[principal] = (start, used)
+        reset = (start + 1) * 60
+        headers = {
+            "X-RateLimit-Limit": str(self.rate_limit),
+            "X-RateLimit-Remaining": str(max(self.rate_limit - used, 0)),
+            "X-RateLimit-Reset": str(reset),
+        }
+        if not allowed:
+            headers["Retry-After"] = str(max(int(reset - time.time()), 1))
+        return allowed, headers
+
+    # -- faults ----------------------------------------------------------------------------
+
+    def add_fault(self, route: str, fault: Fault) -> None:
+        self.faults.setdefault(route, []).append(fault)
+
+    def take_fault(self, route: str) -> Fault | None:
+        queue = self.faults.get(route)
+        if not queue:
+            return None
+        fault = queue[0]
+        fault.times -= 1
+        if fault.times <= 0:
+            queue.pop(0)
+        return fault
+
+    # -- data ------------------------------------------------------------------------------
+
+    def _seed(self) -> None:
+        for code, (short, name) in COUNTRIES.items():
+            cid = new_id()
+            self.currencies[code] = {
+                "id": cid,
+                "code": code,
+                "name": code,
+                "active": True,
+                "country_id": short,
+                "country": {
+                    "id": short,
+                    "name": name,
+                    "short_name": short,
+                    "alt_short_name": short,
+                },
+            }
+        for code, balance in SEED_WALLETS.items():
+            wid = new_id()
+            self.wallets[wid] = {
+                "id": wid,
+                "business_id": self.business_id,
+                "currency": code,
+                "currency_id": self.currencies[code]["id"],
+                "amount": balance,
+                "is_active": True,
+            }
+        customer: Record = {
+            "id": new_id(),
+            "business_id": self.business_id,
+            "type": "individual",
+            "first_name": "Ada",
+            "last_name": "Obi",
+            "business_name": None,
+            "email": "ada@example.com",
+            "country": "NG",
+            "id_type": "passport",
+            "id_number": "A00000001",
+            "verification_status": "VERIFIED",
+            "created_at": now_iso(),
+            "updated_at": now_iso(),
+        }
+        self.customers[customer["id"]] = customer
+        self.default_customer_id: str = customer["id"]
+
+    def collection(self, name: str) -> dict[str, Record]:
+        """A named record collection (beneficiaries, sessions, ...), created on first use."""
+        return self.extra.setdefault(name, {})
+
+    def wallet_for(self, currency: str) -> Record | None:
+        return next((w for w in self.wallets.values() if w["currency"] == currency), None)
+
+    def currency_code(self, value: str) -> str | None:
+        """Payouts accept a currency code or its id."""
+        if value.upper() in self.currencies:
+            return value.upper()
+        return next((c for c, r in self.currencies.items() if r["id"] == value), None)
+
+    def find_transaction(self, key: str) -> Record | None:
+        tx = self.transactions.get(key)
+        if tx is not None:
+            return tx
+        return next(
+            (
+                t
+                for t in self.transactions.values()
+                if key in (t["reference"], t.get("merchant_reference"))
+            ),
+            None,
+        )
+
+
+def full_access() -> frozenset[Scope]:
+    return ScopeBundle.FULL_ACCESS.scopes

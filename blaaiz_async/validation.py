@@ -1,0 +1,126 @@
+"""The API's documented required-field rules, checked before anything is sent.
+
+Pure functions over the request body; each raises ``ValidationError`` naming the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .errors import ValidationError
+
+_US_ACCOUNT = (
+    "type",
+    "account_number",
+    "account_name",
+    "account_type",
+    "bank_name",
+    "routing_number",
+)
+
+# Payout method -> {currency or None for any: fields it requires}.
+PAYOUT_RULES: dict[str, dict[str | None, tuple[str, ...]]] = {
+    "bank_transfer": {
+        "NGN": ("bank_id", "account_number"),
+        "GBP": ("sort_code", "account_number", "account_name"),
+        "EUR": ("iban", "bic_code", "account_name"),
+    },
+    "interac": {"CAD": ("email", "interac_first_name", "interac_last_name")},
+    "ach": {"USD": _US_ACCOUNT},
+    "wire": {"USD": (*_US_ACCOUNT, "swift_code")},
+    "crypto": {"USD": ("wallet_address", "wallet_token", "wallet_network")},
+    "mobile_money": {None: ("phone_number", "mobile_money_operator_id", "account_name")},
+}
+
+ENUMS: dict[str, frozenset[str]] = {
+    "type": frozenset({"individual", "business"}),
+    "account_type": frozenset({"checking", "savings"}),
+    "wallet_token": frozenset({"USDT", "USDC"}),
+    "wallet_network": frozenset(
+        {"BSC_MAINNET", "ETHEREUM_MAINNET", "TRON_MAINNET", "MATIC_MAINNET"}
+    ),
+}
+
+MOBILE_MONEY_CURRENCIES = frozenset({"KES", "UGX", "TZS", "XOF", "GHS"})
+
+
+def require(body: Mapping[str, Any], *fields: str, context: str) -> None:
+    for field in fields:
+        value = body.get(field)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise ValidationError(f"{context}: {field} is required", field=field)
+
+
+def exactly_one(body: Mapping[str, Any], a: str, b: str, *, context: str) -> None:
+    has_a, has_b = body.get(a) is not None, body.get(b) is not None
+    if has_a == has_b:
+        raise ValidationError(f"{context}: give exactly one of {a} or {b}", field=a)
+
+
+def positive(body: Mapping[str, Any], *fields: str, context: str, minimum: float = 0) -> None:
+    for field in fields:
+        value = body.get(field)
+        if value is None:
+            continue
+        try:
+            if isinstance(value, bool):
+                raise InvalidOperation
+            number = Decimal(str(value))
+        except InvalidOperation:
+            raise ValidationError(f"{context}: {field} must be a number", field=field) from None
+        if not number.is_finite() or number <= Decimal(str(minimum)):
+            raise ValidationError(f"{context}: {field} must be more than {minimum}", field=field)
+
+
+def validate_payout(body: Mapping[str, Any]) -> None:
+    ctx = "payout"
+    require(
+        body, "wallet_id", "customer_id", "method", "from_currency_id", "to_currency_id",
+        context=ctx,
+    )  # fmt: skip
+    exactly_one(body, "from_amount", "to_amount", context=ctx)
+    positive(body, "from_amount", "to_amount", context=ctx)
+    method = str(body["method"])
+    rules = PAYOUT_RULES.get(method)
+    if rules is None:
+        known = ", ".join(sorted(PAYOUT_RULES))
+        raise ValidationError(f"{ctx}: unknown method {method!r} (one of: {known})", field="method")
+    currency = str(body["to_currency_id"]).upper()
+    if None in rules:
+        required = rules[None]
+    elif currency in rules:
+        required = rules[currency]
+    else:
+        allowed = ", ".join(c for c in rules if c)
+        raise ValidationError(
+            f"{ctx}: method {method!r} pays out in {allowed}, not {currency}",
+            field="to_currency_id",
+        )
+    require(body, *required, context=f"{ctx} by {method}")
+    for field, allowed_values in ENUMS.items():
+        if field in required and str(body[field]) not in allowed_values:
+            raise ValidationError(
+                f"{ctx}: {field} must be one of {', '.join(sorted(allowed_values))}", field=field
+            )
+    if method == "mobile_money" and not str(body["phone_number"]).startswith("+"):
+        raise ValidationError(
+            f"{ctx}: phone_number must be international, starting with +", field="phone_number"
+        )
+    if body.get("merchant_reference") is not None and len(str(body["merchant_reference"])) > 255:
+        raise ValidationError(
+            f"{ctx}: merchant_reference is over 255 characters", field="merchant_reference"
+        )
+
+
+def validate_fees(body: Mapping[str, Any]) -> None:
+    ctx = "fee breakdown"
+    require(body, "from_currency_id", "to_currency_id", context=ctx)
+    exactly_one(body, "from_amount", "to_amount", context=ctx)
+    positive(body, "from_amount", "to_amount", context=ctx)
+
+
+def compact(**fields: Any) -> dict[str, Any]:
+    """The request body without unset (None) fields."""
+    return {k: v for k, v in fields.items() if v is not None}

@@ -1,0 +1,25 @@
+"""Shared fixtures: a sandbox on a real socket and a client with full access to it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from blaaiz_async import BlaaizClient
+from blaaiz_async.sandbox import Sandbox
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[Sandbox]:
+    async with Sandbox() as sb:
+        yield sb
+
+
+@pytest.fixture
+async def client(sandbox: Sandbox) -> AsyncIterator[BlaaizClient]:
+    client_id, client_secret = sandbox.add_client()
+    async with BlaaizClient(
+        client_id=client_id, client_secret=client_secret, base_url=sandbox.url, scopes=None
+    ) as c:
+        yield c
