@@ -46,7 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         return asyncio.run(_demo(args))
     if args.command == "sandbox":
-        return asyncio.run(_sandbox(args))
+        try:
+            return asyncio.run(_sandbox(args))
+        except KeyboardInterrupt:
+            return 0
     if args.command == "scopes":
         for scope in Scope:
             print(scope.value)
@@ -133,10 +136,7 @@ async def _sandbox(args: argparse.Namespace) -> int:
         print(f"BLAAIZ_BASE_URL={sb.url}")
         print(f"BLAAIZ_CLIENT_ID={client_id}")
         print(f"BLAAIZ_CLIENT_SECRET={secret}  # sandbox-only credential")
-        try:
-            await asyncio.Event().wait()
-        except asyncio.CancelledError:
-            pass
+        await asyncio.Event().wait()  # until Ctrl-C
     return 0
 
 

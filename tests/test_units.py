@@ -68,7 +68,12 @@ def test_parse_granted_ignores_unknown_scopes() -> None:
 
 
 def test_token_response_parsed_with_granted_scopes() -> None:
-    body = {"access_token": "tok", "token_type": "Bearer", "expires_in": 900, "scope": "wallet:read"}
+    body = {
+        "access_token": "tok",
+        "token_type": "Bearer",
+        "expires_in": 900,
+        "scope": "wallet:read",
+    }
     token = parse_token_response(body, requested=REQUESTED, now=1000.0)
     assert token.scopes == {Scope.WALLET_READ}
     assert token.expires_at == 1900.0
