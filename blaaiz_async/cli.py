@@ -65,7 +65,7 @@ def _store_factory(kind: str, workdir: Path, redis_url: str | None) -> Callable[
 
         return functools.partial(FileTokenStore, workdir / "token.json")
     if kind == "redis":
-        from .auth.stores.redis import RedisTokenStore
+        from .auth import RedisTokenStore  # needs the redis extra
 
         if not redis_url:
             raise SystemExit("--store redis needs --redis-url redis://127.0.0.1:PORT/0")

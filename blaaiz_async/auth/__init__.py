@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .provider import ClientCredentialsProvider, TokenProvider, token_cache_key
 from .stores.base import TokenStore
 from .stores.memory import MemoryTokenStore
 from .token import AccessToken
+
+if TYPE_CHECKING:
+    from .stores.file import FileTokenStore
 
 
 def __getattr__(name: str) -> Any:
@@ -17,8 +20,7 @@ def __getattr__(name: str) -> Any:
 
         return FileTokenStore
     if name == "RedisTokenStore":
-        from .stores.redis import RedisTokenStore
-
+    
         return RedisTokenStore
     raise AttributeError(name)
 

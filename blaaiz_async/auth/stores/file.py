@@ -1,0 +1,234 @@
+"""Share a token between the processes of one host through a file: no server needed.
+
+This is the embedded default for several worker processes on one machine (the demo's
+payout pool, gunicorn/uvicorn workers, a Celery prefork pool). It relies on OS file locks
+(``flock`` through the ``filelock`` package), which the kernel drops when the holding
+process dies, so a worker SIGKILLed mid-refresh never blocks the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import inspect
+import json
+import os
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+import filelock
+
+from ..token import AccessToken
+
+# A token file is a handful of small entries; anything much larger is not ours.
+_MAX_FILE_BYTES = 1 << 20
+_FILE_MODE = 0o600
+_DIR_MODE = 0o700
+# The write lock guards a read-modify-write of a tiny file: it is held for microseconds.
+_WRITE_POLL_INTERVAL = 0.005
+# Waiters for the refresh lock re-try at this pace; a token fetch takes tens of ms.
+_REFRESH_POLL_INTERVAL = 0.02
+
+
+def _no_soft_fallback() -> dict[str, Any]:
+    # Recent filelock releases fall back to a marker-file ("soft") lock on filesystems
+    # without flock, and such a lock outlives a SIGKILLed holder. Opt out where the option
+    # exists, so the lock is always a kernel lock, or fails loudly: the provider then
+    # degrades to a per-process token with a warning.
+    params = inspect.signature(filelock.FileLock.__init__).parameters
+    return {"fallback_to_soft": False} if "fallback_to_soft" in params else {}
+
+
+_LOCK_OPTIONS = _no_soft_fallback()
+
+
+class FileTokenStore:
+    """Shares tokens between the processes of one host through one JSON file.
+
+    Layout: ``path`` holds a single JSON object ``{key: token}``, where ``key`` is the
+    provider's opaque cache key (base URL host, client id, scope hash; never a secret) and
+    ``token`` is the object ``AccessToken.to_json()`` produces (the access token, its
+    times and scopes; nothing else). Beside it live the lock files, all mode 0600:
+
+    - ``<path>.write.lock``: held only around the read-modify-write in ``save`` and
+      ``discard``, so concurrent writers in other processes never lose an update;
+    - ``<path>.<sha256(key)[:16]>.refresh.lock``: one per key, held across a whole
+      token fetch (``refresh_lock``). It is a separate file, so ``save`` called while
+      holding it never deadlocks.
+
+    Readers never lock: every write goes to a 0600 temporary file in the same directory,
+    is fsynced and then ``os.replace``-d over ``path``, so a reader sees the old file or
+    the new one, never half of one. A missing, empty, truncated, non-JSON or wrong-shape
+    file, and an expired or malformed entry, are cache misses; the next ``save``
+    overwrites them. The parent directory is created (mode 0700) if missing.
+
+    Locks are ``flock`` locks: the kernel releases them when the holder exits or dies, so
+    there is no stale-lock TTL to wait out. A wait longer than ``lock_timeout`` seconds
+    for the refresh lock yields False (the caller then fetches on its own). Nothing here
+    binds to an event loop: one store works across successive ``asyncio.run`` calls.
+    A temporary file is left behind only if a process dies in the middle of a write.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, lock_timeout: float = 10.0) -> None:
+        if not lock_timeout >= 0:  # also rejects NaN
+            raise ValueError("lock_timeout must be a non-negative number of seconds")
+        self.path = Path(os.fspath(path)).expanduser().absolute()
+        self.lock_timeout = float(lock_timeout)
+        self._write_lock_path = self.path.with_name(self.path.name + ".write.lock")
+
+    def __repr__(self) -> str:
+        return f"FileTokenStore(path={str(self.path)!r})"
+
+    # -- the TokenStore protocol ---------------------------------------------------------
+
+    async def load(self, key: str) -> AccessToken | None:
+        return await asyncio.to_thread(self._load_sync, key)
+
+    async def save(self, key: str, token: AccessToken) -> None:
+        await asyncio.to_thread(self._save_sync, key, token)
+
+    async def discard(self, key: str, token: AccessToken) -> bool:
+        return await asyncio.to_thread(self._discard_sync, key, token)
+
+    @asynccontextmanager
+    async def refresh_lock(self, key: str) -> AsyncIterator[bool]:
+        await asyncio.to_thread(self._ensure_dir)
+        # A fresh lock object per acquisition: its own descriptor, so coroutines and
+        # threads of this process exclude each other too (flock is per open file), and
+        # no state stays bound to the event loop of an earlier ``asyncio.run``.
+        lock = filelock.AsyncFileLock(
+            self.refresh_lock_path(key),
+            mode=_FILE_MODE,
+            thread_local=False,
+            **_LOCK_OPTIONS,
+        )
+        try:
+            await lock.acquire(timeout=self.lock_timeout, poll_interval=_REFRESH_POLL_INTERVAL)
+        except filelock.Timeout:
+            held = False
+        else:
+            held = True
+        if not held:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            await lock.release()
+
+    async def aclose(self) -> None:
+        return None  # no descriptor outlives a call
+
+    # -- paths -----------------------------------------------------------------------------
+
+    def refresh_lock_path(self, key: str) -> Path:
+        """The lock file for ``key``; named by a hash, so the key never shows in a file name."""
+        digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        return self.path.with_name(f"{self.path.name}.{digest}.refresh.lock")
+
+    @property
+    def write_lock_path(self) -> Path:
+        return self._write_lock_path
+
+    # -- blocking work, run in a worker thread -------------------------------------------
+
+    def _load_sync(self, key: str) -> AccessToken | None:
+        token = _parse_entry(self._read_all().get(key))
+        if token is None or token.is_expired():
+            return None
+        return token
+
+    def _save_sync(self, key: str, token: AccessToken) -> None:
+        with self._write_lock():
+            entries = _live_entries(self._read_all())
+            entries[key] = json.loads(token.to_json())
+            self._write_all(entries)
+
+    def _discard_sync(self, key: str, token: AccessToken) -> bool:
+        with self._write_lock():
+            stored = self._read_all()
+            current = _parse_entry(stored.get(key))
+            if current is None or current.value != token.value:
+                return False
+            entries = _live_entries(stored)
+            entries.pop(key, None)
+            self._write_all(entries)
+            return True
+
+    def _write_lock(self) -> filelock.BaseFileLock:
+        self._ensure_dir()
+        return filelock.FileLock(
+            self._write_lock_path,
+            timeout=self.lock_timeout,
+            mode=_FILE_MODE,
+            poll_interval=_WRITE_POLL_INTERVAL,
+            **_LOCK_OPTIONS,
+        )
+
+    def _ensure_dir(self) -> None:
+        self.path.parent.mkdir(mode=_DIR_MODE, parents=True, exist_ok=True)
+
+    def _read_all(self) -> dict[str, Any]:
+        """The file's object; ``{}`` for a missing or unreadable-as-JSON file."""
+        try:
+            with open(self.path, "rb") as f:
+                raw = f.read(_MAX_FILE_BYTES + 1)
+        except FileNotFoundError:
+            return {}
+        if len(raw) > _MAX_FILE_BYTES:
+            return {}
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _write_all(self, entries: dict[str, Any]) -> None:
+        payload = json.dumps(entries, separators=(",", ":"), sort_keys=True).encode()
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+        fd = os.open(tmp, flags, _FILE_MODE)
+        try:
+            try:
+                if hasattr(os, "fchmod"):
+                    os.fchmod(fd, _FILE_MODE)  # in case a default ACL widened it
+                view = memoryview(payload)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, self.path)
+        except BaseException:
+            with suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+
+def _live_entries(stored: dict[str, Any]) -> dict[str, Any]:
+    """Entries worth keeping on a rewrite: well-formed and unexpired; garbage is dropped."""
+    kept: dict[str, Any] = {}
+    for key, entry in stored.items():
+        token = _parse_entry(entry)
+        if token is not None and not token.is_expired():
+            kept[key] = json.loads(token.to_json())
+    return kept
+
+
+def _parse_entry(entry: object) -> AccessToken | None:
+    """A stored entry as a token; ``None`` for anything malformed (a cache miss)."""
+    try:
+        if isinstance(entry, dict):
+            return AccessToken.from_json(json.dumps(entry))
+        if isinstance(entry, str):
+            return AccessToken.from_json(entry)
+    except (ValueError, TypeError, RecursionError):
+        return None
+    return None
+
+
+__all__ = ["FileTokenStore"]
