@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import importlib
+from typing import Any
 
 from .provider import ClientCredentialsProvider, TokenProvider, token_cache_key
 from .stores.base import TokenStore
+from .stores.file import FileTokenStore
 from .stores.memory import MemoryTokenStore
 from .token import AccessToken
 
-if TYPE_CHECKING:
-    from .stores.file import FileTokenStore
-
 
 def __getattr__(name: str) -> Any:
-    # File and Redis stores pull optional dependencies; import them on first use.
-    if name == "FileTokenStore":
-        from .stores.file import FileTokenStore
-
-        return FileTokenStore
+    # The Redis store needs the `redis` extra: import it on first use only.
     if name == "RedisTokenStore":
-    
-        return RedisTokenStore
+        return importlib.import_module(f"{__name__}.stores.redis").RedisTokenStore
     raise AttributeError(name)
 
 
