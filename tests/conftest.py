@@ -8,6 +8,7 @@ import pytest
 
 from blaaiz_async import BlaaizClient
 from blaaiz_async.sandbox import Sandbox
+from tests.redis_support import redis_cluster, redis_server  # noqa: F401
 
 
 @pytest.fixture

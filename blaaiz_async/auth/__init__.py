@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .provider import ClientCredentialsProvider, TokenProvider, token_cache_key
 from .stores.base import TokenStore
 from .stores.file import FileTokenStore
 from .stores.memory import MemoryTokenStore
 from .token import AccessToken
+
+if TYPE_CHECKING:
+    from .stores.redis import RedisTokenStore
 
 
 def __getattr__(name: str) -> Any:
