@@ -11,7 +11,7 @@ import warnings
 import pytest
 
 from blaaiz_async import BlaaizClient, ConfigurationError, Environment, Scope, ScopeBundle
-from blaaiz_async.auth import ClientCredentialsProvider, MemoryTokenStore
+from blaaiz_async.auth import AccessToken, ClientCredentialsProvider, MemoryTokenStore
 from blaaiz_async.errors import (
     APIConnectionError,
     AuthenticationError,
@@ -506,3 +506,29 @@ def test_provider_survives_successive_event_loops() -> None:
         asyncio.run(run())
         asyncio.run(provider.aclose())
         assert sb.token_requests == 2
+
+
+class SlowDiscardStore(MemoryTokenStore):
+    """A shared store whose compare-and-delete lands late, as a remote store's may."""
+
+    async def discard(self, key: str, token: AccessToken) -> bool:
+        await asyncio.sleep(0.2)
+        return await super().discard(key, token)
+
+
+async def test_a_rejected_token_is_never_adopted_again(sandbox: Sandbox) -> None:
+    async with oauth_client(sandbox, token_store=SlowDiscardStore()) as client:
+        await client.wallets.list()
+        sandbox.revoke_all_tokens()
+        sandbox.set_latency(0.3, "wallets.list")
+
+        async def later() -> object:
+            # Starts after the first call's 401 (t=0.3) while its discard is in flight
+            # (until t=0.5), so the store still holds the rejected token; that call then
+            # looks for a token (t=0.5) while this one's request is in flight.
+            await asyncio.sleep(0.35)
+            return await client.wallets.list()
+
+        results = await asyncio.gather(client.wallets.list(), later())
+    assert all(results)
+    assert sandbox.token_requests == 2

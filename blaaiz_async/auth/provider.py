@@ -9,6 +9,7 @@ fresh either, under the store's refresh lock, once per loop at a time.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import hashlib
 import json
@@ -93,6 +94,9 @@ class ClientCredentialsProvider:
             total=DEFAULT_TOTAL_TIMEOUT, connect=DEFAULT_CONNECT_TIMEOUT
         )
         self._local: AccessToken | None = None
+        # Fingerprints of tokens the API rejected: never adopted again, even if a shared
+        # store still serves one because its discard has not landed yet.
+        self._rejected: collections.deque[str] = collections.deque(maxlen=16)
         self._refresh = SingleFlight[AccessToken]()
         self._background_after = 0.0
         self._background: set[asyncio.Task[Any]] = set()
@@ -119,6 +123,8 @@ class ClientCredentialsProvider:
         return await self._refresh.run(self._obtain)
 
     async def invalidate(self, token: AccessToken) -> None:
+        if token.fingerprint not in self._rejected:
+            self._rejected.append(token.fingerprint)
         if self._local is not None and self._local.value == token.value:
             self._local = None
             log.info("access token %s rejected; dropped", token.fingerprint)
@@ -175,7 +181,7 @@ class ClientCredentialsProvider:
 
     async def _load_fresh(self) -> AccessToken | None:
         shared = await self._store_call(self.store.load(self.cache_key), None)
-        if shared is None or shared.needs_refresh():
+        if shared is None or shared.needs_refresh() or shared.fingerprint in self._rejected:
             return None
         return shared
 
