@@ -27,8 +27,23 @@ from .resources.transactions import Transactions
 from .resources.wallets import Currencies, Wallets
 
 # -- resource imports of group A --
+# isort: split
+from .resources.banks import Banks, MomoOperators
+from .resources.customers import Customers
+from .resources.files import Files
+from .resources.rates import Rates
+from .resources.virtual_accounts import VirtualBankAccounts
+
+# isort: split
 # -- end of group A imports --
 # -- resource imports of group B --
+# isort: split
+from .resources.collections import Collections
+from .resources.compliance import Compliance, SignaId
+from .resources.swaps import Refunds, Swaps
+from .resources.webhooks import Webhooks
+
+# isort: split
 # -- end of group B imports --
 from .retry import RetryPolicy
 from .scopes import Scope, ScopesArg, format_scopes, parse_scopes
@@ -118,8 +133,20 @@ class BlaaizClient:
         self.payouts = Payouts(self._pipeline)
         self.fees = Fees(self._pipeline)
         # -- resources of group A (banks, momo operators, customers, files, VBAs, rates) --
+        self.banks = Banks(self._pipeline)
+        self.momo_operators = MomoOperators(self._pipeline)
+        self.customers = Customers(self._pipeline)
+        self.files = Files(self._pipeline)
+        self.virtual_bank_accounts = VirtualBankAccounts(self._pipeline)
+        self.rates = Rates(self._pipeline)
         # -- end of group A --
         # -- resources of group B (collections, swaps, refunds, webhooks, compliance) --
+        self.collections = Collections(self._pipeline)
+        self.swaps = Swaps(self._pipeline)
+        self.refunds = Refunds(self._pipeline)
+        self.webhooks = Webhooks(self._pipeline)
+        self.compliance = Compliance(self._pipeline)
+        self.signa_id = SignaId(self._pipeline)
         # -- end of group B --
 
     def __repr__(self) -> str:

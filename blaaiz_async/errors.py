@@ -8,6 +8,7 @@
     ├── TokenError                  /oauth/token failed or answered something unusable
     ├── ValidationError             a request the API would refuse, caught before sending
     ├── WebhookVerificationError    bad or stale x-blaaiz-signature
+    ├── UploadError                 a presigned upload failed at presign, upload or attach
     ├── MalformedResponseError      a 2xx body that is not what the route declares
     └── APIStatusError              the API answered with a non-2xx status
         ├── BadRequestError         400 / 422 (also a ValidationError)
@@ -87,6 +88,49 @@ class ValidationError(BlaaizError):
 
 class WebhookVerificationError(BlaaizError):
     pass
+
+
+class MalformedResponseError(BlaaizError):
+    """A 2xx answer that cannot be read as the route's model.
+
+    ``body`` keeps what arrived (decoded JSON or raw text) so nothing is lost; for a
+    state-changing call the server did act on it, so do not resend blindly.
+    """
+
+    def __init__(self, message: str, *, status: int, body: Any, route: str | None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body
+        self.route = route
+
+
+class UploadError(BlaaizError):
+    """One step of a presigned upload failed; ``step`` says which."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        step: str,
+        file_id: str | None = None,
+        status: int | None = None,
+        cause: BlaaizError | None = None,
+    ) -> None:
+        super().__init__(f"upload failed at {step}: {message}")
+        self.step: str = step
+        self.file_id = file_id
+        self.status = status
+        self.cause = cause
+        if cause is not None:
+            self.retryable = cause.retryable
+        else:
+            self.retryable = status is not None and (status >= 500 or status == 429)
+
+    def __repr__(self) -> str:
+        return (
+            f"UploadError(step={self.step!r}, status={self.status!r}, "
+            f"file_id={self.file_id!r}, message={self.message!r})"
+        )
 
 
 class APIStatusError(BlaaizError):
@@ -240,29 +284,14 @@ __all__ = [
     "ConflictError",
     "DenialReason",
     "InsufficientScopeError",
+    "MalformedResponseError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
     "ServerError",
     "TokenError",
+    "UploadError",
     "ValidationError",
     "WebhookVerificationError",
     "error_for_status",
 ]
-
-
-class MalformedResponseError(BlaaizError):
-    """A 2xx answer that cannot be read as the route's model.
-
-    ``body`` keeps what arrived (decoded JSON or raw text) so nothing is lost; for a
-    state-changing call the server did act on it, so do not resend blindly.
-    """
-
-    def __init__(self, message: str, *, status: int, body: Any, route: str | None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.body = body
-        self.route = route
-
-
-__all__ += ["MalformedResponseError"]

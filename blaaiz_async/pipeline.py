@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import aiohttp
@@ -199,6 +199,35 @@ class Pipeline:
             "<- %s %s %s in %.1fms", status, method, path, (time.perf_counter() - started) * 1e3
         )
         return status, resp_headers, raw
+
+    async def put_external(
+        self, url: str, data: bytes | AsyncIterator[bytes], headers: Mapping[str, str]
+    ) -> tuple[int, Mapping[str, str]]:
+        """PUT bytes to a URL outside the API (a presigned storage URL), on the pooled session.
+
+        No Blaaiz credential goes with it (any Authorization or API-key header given is
+        dropped): the URL's signature is the authorization, and storage refuses both. Never
+        retried here, and the URL (a short-lived credential) is kept out of every error.
+        The URL is sent as given, already encoded, so its signature stays intact.
+        """
+        from yarl import URL
+
+        clean = {
+            k: v
+            for k, v in headers.items()
+            if k.lower() not in ("authorization", "x-blaaiz-api-key")
+        }
+        session = await self._session()
+        try:
+            async with session.put(
+                URL(url, encoded=True), data=data, headers=clean, timeout=self._timeout,
+                allow_redirects=False,
+            ) as resp:  # fmt: skip
+                await resp.read()
+                return resp.status, resp.headers
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            cls = APITimeoutError if isinstance(exc, TimeoutError) else APIConnectionError
+            raise cls(f"PUT to presigned storage URL failed: {type(exc).__name__}") from None
 
 
 def _guard(route: Route[Any], granted: frozenset[Scope]) -> None:

@@ -216,8 +216,8 @@ def test_route_lookup_prefers_literal_segments() -> None:
 
 def test_path_parameters_are_encoded_as_one_segment() -> None:
     assert ROUTES["wallets.get"].format_path({"wallet_id": "a/../b"}).endswith("/a%2F..%2Fb")
-    with pytest.raises(ValueError, match="wallet_id"):
-        ROUTES["wallets.get"].format_path({})
+    with pytest.raises(ValidationError, match="wallet_id"):
+        ROUTES["wallets.get"].format_path({"wallet_id": ""})
 
 
 def test_payout_is_not_idempotent_and_reads_are() -> None:

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar, dataclass_transform
 
 import attrs
 
 Money: TypeAlias = Decimal
+_T = TypeVar("_T")
 
 
-def model(cls: type[Any]) -> type[Any]:
+@dataclass_transform(kw_only_default=True, frozen_default=True, field_specifiers=(attrs.field,))
+def model(cls: type[_T]) -> type[_T]:
     """Class decorator: the one attrs configuration every model shares."""
     return attrs.frozen(kw_only=True, slots=True)(cls)
 
@@ -25,3 +27,12 @@ def model(cls: type[Any]) -> type[Any]:
 @attrs.frozen(kw_only=True, slots=True)
 class Model:
     extra: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+
+
+@model
+class Ack(Model):
+    """A bare acknowledgement, ``{message}`` (sometimes with ``status``): the API accepted
+    the request and says so in ``message``."""
+
+    message: str | None = None
+    status: bool | str | None = None

@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
+from ..errors import ValidationError
 from ..scopes import Scope
 
 T = TypeVar("T")
@@ -48,7 +49,9 @@ class Route(Generic[T]):
         values = values or {}
         missing = [p for p in self.params if p not in values or values[p] in (None, "")]
         if missing:
-            raise ValueError(f"{self.name} needs path parameter(s): {', '.join(missing)}")
+            raise ValidationError(
+                f"{self.name} needs path parameter(s): {', '.join(missing)}", field=missing[0]
+            )
         return _PARAM.sub(lambda m: urllib.parse.quote(str(values[m.group(1)]), safe=""), self.path)
 
     def matches(self, method: str, path: str) -> bool:

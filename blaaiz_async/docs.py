@@ -1,0 +1,63 @@
+"""Render ``docs/endpoints.md`` from the route table: ``python -m blaaiz_async.docs``."""
+
+from __future__ import annotations
+
+import sys
+
+from .routes import ROUTES
+from .scopes import format_scopes
+
+HEADER = """\
+# Endpoints
+
+Generated from `blaaiz_async/routes/` by `make docs` (`python -m blaaiz_async.docs`);
+a test fails when this file is stale. Paths are relative to the API base URL.
+"Retry" says whether the SDK may resend the call after a 5xx or a dropped connection:
+state-changing POSTs are never resent once they may have reached the server.
+
+| client method | verb | path | scopes | retry | response |
+|---|---|---|---|---|---|
+"""
+
+# Where the reference's sources disagree, the choice this SDK made.
+CHOICES = """
+## Where the sources disagree
+
+- `customers.update` uses `PUT` (the newest official SDK); the OpenAPI file says `PATCH`.
+- `webhooks.update` uses `PUT /api/external/webhook` without an id: no source says where a
+  `webhook_id` would come from.
+- `webhooks.replay` uses `/api/external/webhook-replay` (OpenAPI and the newest SDK).
+- `collections.accept_interac_money_request` uses the SDKs' path under `/collection/`.
+- Scopes marked inferred in the reference are used as inferred; refund creation names no
+  scope, so the SDK guards nothing there and lets the server decide.
+"""
+
+
+def _type_name(t: object) -> str:
+    if t is None:
+        return "decoded JSON"
+    args = getattr(t, "__args__", None)
+    origin = getattr(t, "__origin__", None)
+    if origin is not None and args:
+        return f"{_type_name(origin)}[{', '.join(_type_name(a) for a in args)}]"
+    return str(getattr(t, "__name__", t))
+
+
+def render() -> str:
+    rows = []
+    for name, route in ROUTES.items():
+        scopes = format_scopes(route.scopes) if route.scopes else "—"
+        if not route.auth:
+            scopes = "none (public)"
+        response = _type_name(route.response)
+        if route.paginated:
+            response = f"Page[{response.removeprefix('list[').removesuffix(']')}]"
+        retry = "yes" if route.idempotent else "no"
+        rows.append(
+            f"| `{name}` | {route.method} | `{route.path}` | {scopes} | {retry} | {response} |"
+        )
+    return HEADER + "\n".join(rows) + "\n" + CHOICES
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render())

@@ -1,0 +1,13 @@
+"""Presigned uploads of customer files."""
+
+from __future__ import annotations
+
+from ..models.files import PresignedUpload
+from ..scopes import Scope as S
+from .base import route
+
+FILES_GET_PRESIGNED_URL = route(
+    "files.get_presigned_url", "POST", "/file/get-presigned-url", PresignedUpload,
+    scopes={S.FILE_UPLOAD},
+    summary="A presigned URL to PUT one customer file to; the URL sits at data or the root.",
+)  # fmt: skip

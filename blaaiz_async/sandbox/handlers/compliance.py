@@ -1,0 +1,606 @@
+"""Signa KYC sessions and Signa ID releases.
+
+Record sets (``state.collection``):
+
+- ``kyc_sessions``: id -> session. Public fields are what the API shows; keys starting
+  with ``_`` are the sandbox's own (``_applicant``, ``_documents``, ``_token``, ``_link``,
+  ``_staged``). A verdict is set by a test: ``session["status"] = "APPROVED"``.
+- ``kyc_session_keys``: idempotency_key -> {session_id}: a repeat returns the same session.
+- ``signa_id_requests``, ``signa_id_request_keys``, ``signa_id_releases``,
+  ``signa_id_codes``: the Signa ID release flow. ``approve_release_request`` plays the
+  holder consenting in the web SDK and returns the one-time code.
+- ``signa_id_wallets``: lower-cased address -> public wallet status (unknown: unverified).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import secrets
+import time
+import urllib.parse
+from typing import Any
+
+from ..state import Record, SandboxState, new_id, now_iso
+from . import Call, Reply, body_of, error, handles, invalid, missing, ok
+from .collections import iso
+
+# -- KYC sessions --------------------------------------------------------------------------
+
+REQUIREMENTS = ("DOCUMENTS", "SELFIE", "FACE_MATCH", "PROOF_OF_ADDRESS")
+ALLOWED: dict[frozenset[str], tuple[str, ...]] = {
+    frozenset({"DOCUMENTS"}): ("HEADLESS",),
+    frozenset({"DOCUMENTS", "SELFIE", "FACE_MATCH"}): ("HOSTED",),
+    frozenset({"DOCUMENTS", "SELFIE", "FACE_MATCH", "PROOF_OF_ADDRESS"}): ("HOSTED",),
+    frozenset({"DOCUMENTS", "PROOF_OF_ADDRESS"}): ("HOSTED", "HEADLESS"),
+    frozenset({"PROOF_OF_ADDRESS"}): ("HOSTED", "HEADLESS"),
+}
+ID_DOC_TYPES = frozenset(
+    {"PASSPORT", "ID_CARD", "DRIVERS", "RESIDENCE_PERMIT", "UTILITY_BILL", "BANK_STATEMENT"}
+    | {"SELFIE"}
+)
+CONTENT_TYPES = {
+    "image/jpeg": (".jpg", ".jpeg"),
+    "image/png": (".png",),
+    "image/webp": (".webp",),
+    "application/pdf": (".pdf",),
+}
+VERDICTS = frozenset({"APPROVED", "REJECTED"})
+OPEN = frozenset({"PENDING", "IN_PROGRESS"})
+TERMINAL = VERDICTS | {"CANCELLED", "EXPIRED"}
+ACCESS_TOKEN_TTL = 30 * 60.0
+ACCESS_TOKEN_REUSE = 10 * 60.0  # the same token comes back while more than this remains
+LINK_TTL = 24 * 3600.0
+UPLOAD_URL_TTL = 15 * 60.0
+DOWNLOAD_URL_TTL = 15 * 60.0
+SESSION_TTL = 30 * 24 * 3600.0
+INLINE_LIMIT = 8 * 1024  # bytes of base64 accepted inline
+STAGED_NAME = re.compile(r"[A-Za-z0-9 _-]+\.(jpg|jpeg|png|webp|pdf)", re.IGNORECASE)
+ALPHA3 = re.compile(r"[A-Z]{3}")
+
+
+def _sessions(state: SandboxState) -> dict[str, Record]:
+    return state.collection("kyc_sessions")
+
+
+def public(record: Record) -> Record:
+    """A record as the API shows it: without the sandbox's ``_`` keys."""
+    return {k: v for k, v in record.items() if not k.startswith("_")}
+
+
+def _https(value: Any) -> bool:
+    parts = urllib.parse.urlsplit(str(value))
+    return parts.scheme == "https" and bool(parts.netloc)
+
+
+def _limited(state: SandboxState, name: str, *limits: tuple[int, float]) -> Reply | None:
+    """Per-business limits of one endpoint: (count, window seconds) pairs."""
+    windows = state.collection("signa_rate_windows")
+    now = time.time()
+    for count, seconds in limits:
+        key = f"{name}/{int(seconds)}"
+        start = int(now // seconds)
+        rec = windows.get(key)
+        if rec is None or rec["start"] != start:
+            rec = windows[key] = {"start": start, "used": 0}
+        if rec["used"] >= count:
+            return 429, {"status": False, "message": "Too Many Attempts."}
+    for _, seconds in limits:
+        windows[f"{name}/{int(seconds)}"]["used"] += 1
+    return None
+
+
+def _session_errors(body: Record) -> dict[str, str]:
+    errs = missing(body, "customer_reference", "idempotency_key", "requirements")
+    for field in ("customer_reference", "idempotency_key"):
+        if field not in errs and len(str(body[field])) > 100:
+            errs[field] = f"The {field.replace('_', ' ')} may not be greater than 100 characters."
+    requirements = body.get("requirements")
+    mode = body.get("fulfilment_mode")
+    if "requirements" not in errs:
+        if (
+            not isinstance(requirements, list)
+            or not 1 <= len(requirements) <= 4
+            or any(r not in REQUIREMENTS for r in requirements)
+            or len(set(requirements)) != len(requirements)
+        ):
+            errs["requirements"] = "The requirements must be 1 to 4 distinct known values."
+        elif frozenset(requirements) not in ALLOWED:
+            errs["requirements"] = "This combination of requirements is not allowed."
+        elif mode is not None and mode not in ALLOWED[frozenset(requirements)]:
+            errs["fulfilment_mode"] = "The fulfilment mode is not allowed for these requirements."
+    if mode is not None and mode not in ("HOSTED", "HEADLESS"):
+        errs["fulfilment_mode"] = "The selected fulfilment mode is invalid."
+    applicant = body.get("applicant")
+    if applicant is not None:
+        if not isinstance(applicant, dict):
+            errs["applicant"] = "The applicant must be an object."
+        elif applicant.get("country") is not None and not ALPHA3.fullmatch(
+            str(applicant["country"])
+        ):
+            errs["applicant.country"] = "The applicant country must be an ISO alpha-3 code."
+    if body.get("redirect_url") is not None and not _https(body["redirect_url"]):
+        errs["redirect_url"] = "The redirect url must be a valid HTTPS URL."
+    return errs
+
+
+@handles("compliance.create_session")
+def compliance_create_session(state: SandboxState, call: Call) -> Reply:
+    body = body_of(call)
+    errs = _session_errors(body)
+    if errs:
+        return invalid(errs)
+    keys = state.collection("kyc_session_keys")
+    seen = keys.get(str(body["idempotency_key"]))
+    if seen is not None:  # the server replays: same key, same session
+        return ok(public(_sessions(state)[seen["session_id"]]), "Session retrieved")
+    requirements = list(body["requirements"])
+    now = time.time()
+    session: Record = {
+        "id": new_id(),
+        "status": "PENDING",
+        "customer_reference": body["customer_reference"],
+        "requirements": requirements,
+        "fulfilment_mode": body.get("fulfilment_mode") or ALLOWED[frozenset(requirements)][0],
+        "redirect_url": body.get("redirect_url"),
+        "created_at": iso(now),
+        "updated_at": iso(now),
+        "submitted_at": None,
+        "completed_at": None,
+        "expires_at": iso(now + SESSION_TTL),
+        "_applicant": body.get("applicant"),
+        "_documents": [],
+        "_token": None,
+        "_link": None,
+        "_staged": {},
+    }
+    _sessions(state)[session["id"]] = session
+    keys[str(body["idempotency_key"])] = {"session_id": session["id"]}
+    return ok(public(session), "Session created successfully", status=201)
+
+
+@handles("compliance.list_sessions")
+def compliance_list_sessions(state: SandboxState, call: Call) -> Reply:
+    try:
+        limit = int(call.query.get("limit", 20))
+        offset = int(call.query.get("offset", 0))
+    except ValueError:
+        return invalid({"limit": "The limit and offset must be integers."})
+    if not 1 <= limit <= 100:
+        return invalid({"limit": "The limit must be between 1 and 100."})
+    if offset < 0:
+        return invalid({"offset": "The offset must be at least 0."})
+    sessions = list(_sessions(state).values())
+    window = [public(s) for s in sessions[offset : offset + limit]]
+    return ok({"sessions": window, "total": len(sessions), "limit": limit, "offset": offset})
+
+
+def _session(state: SandboxState, call: Call) -> tuple[Record | None, Reply | None]:
+    session = _sessions(state).get(call.path["session_id"])
+    if session is None:
+        return None, error(404, "Session not found")
+    return session, None
+
+
+def _touch(session: Record, **changes: Any) -> None:
+    session.update(changes)
+    session["updated_at"] = now_iso()
+
+
+@handles("compliance.get_session")
+def compliance_get_session(state: SandboxState, call: Call) -> Reply:
+    session, err = _session(state, call)
+    if err is not None:
+        return err
+    assert session is not None
+    return ok(public(session))
+
+
+@handles("compliance.submit_session")
+def compliance_submit_session(state: SandboxState, call: Call) -> Reply:
+    session, err = _session(state, call)
+    if err is not None:
+        return err
+    assert session is not None
+    if session["fulfilment_mode"] != "HEADLESS":
+        return invalid({"fulfilment_mode": "Only HEADLESS sessions can be submitted."})
+    if session["status"] not in OPEN:
+        return error(409, f"The session is {session['status']} and cannot be submitted.")
+    if not session["_documents"]:
+        return invalid({"documents": "Upload at least one document before submitting."})
+    _touch(session, status="SUBMITTED", submitted_at=now_iso())
+    return ok(public(session), "Session submitted")
+
+
+@handles("compliance.cancel_session")
+def compliance_cancel_session(state: SandboxState, call: Call) -> Reply:
+    session, err = _session(state, call)
+    if err is not None:
+        return err
+    assert session is not None
+    if session["status"] in TERMINAL:
+        return error(409, f"The session is {session['status']} and cannot be cancelled.")
+    _touch(session, status="CANCELLED", completed_at=now_iso(), _token=None, _link=None)
+    return ok(public(session), "Session cancelled")
+
+
+def _headless_open(session: Record) -> Reply | None:
+    if session["fulfilment_mode"] != "HEADLESS":
+        return invalid({"fulfilment_mode": "Documents are uploaded to HEADLESS sessions only."})
+    if session["status"] not in OPEN:
+        return error(409, f"The session is {session['status']} and takes no more documents.")
+    return None
+
+
+@handles("compliance.create_document_upload_url")
+def compliance_create_document_upload_url(state: SandboxState, call: Call) -> Reply:
+    from ..app import STORAGE_PATH  # the app imports this package: import at call time
+
+    session, err = _session(state, call)
+    if err is not None:
+        return err
+    assert session is not None
+    err = _headless_open(session)
+    if err is not None:
+        return err
+    body = body_of(call)
+    errs = missing(body, "file_name", "id_doc_type")
+    if not errs:
+        name = str(body["file_name"])
+        if len(name) > 128 or not STAGED_NAME.fullmatch(name):
+            errs["file_name"] = "The file name format is invalid."
+        if body["id_doc_type"] not in ID_DOC_TYPES:
+            errs["id_doc_type"] = "The selected id doc type is invalid."
+    if errs:
+        return invalid(errs)
+    name = str(body["file_name"])
+    content_type = next(ct for ct, exts in CONTENT_TYPES.items() if name.lower().endswith(exts))
+    key = new_id()
+    state.upload_slots[key] = {
+        "kind": "kyc_document",
+        "session_id": session["id"],
+        "file_name": name,
+        "content_type": content_type,
+    }
+    session["_staged"][name] = key
+    headers = {"Content-Type": content_type, "x-amz-server-side-encryption": "AES256"}
+    return ok(
+        {
+            "url": f"{call.origin}{STORAGE_PATH}/{key}",
+            "file_name": name,
+            "headers": headers,
+            "expires_at": iso(time.time() + UPLOAD_URL_TTL),
+        },
+        "Upload URL created",
+    )
+
+
+@handles("compliance.upload_session_document")
+def compliance_upload_session_document(state: SandboxState, call: Call) -> Reply:
+    session, err = _session(state, call)
+    if err is not None:
+        return err
+    assert session is not None
+    err = _headless_open(session)
+    if err is not None:
+        return err
+    body = body_of(call)
+    errs = missing(body, "filename", "content_type", "id_doc_type", "country")
+    if not errs:
+        if len(str(body["filename"])) > 191:
+            errs["filename"] = "The filename may not be greater than 191 characters."
+        if body["content_type"] not in CONTENT_TYPES:
+            errs["content_type"] = "The selected content type is invalid."
+        if body["id_doc_type"] not in ID_DOC_TYPES:
+            errs["id_doc_type"] = "The selected id doc type is invalid."
+        if not ALPHA3.fullmatch(str(body["country"])):
+            errs["country"] = "The country must be an ISO alpha-3 code."
+    staged, inline = body.get("file_name"), body.get("content_base64")
+    if (staged is None) == (inline is None):
+        errs["file_name"] = "Provide exactly one of file_name or content_base64."
+    if errs:
+        return invalid(errs)
+    if inline is not None:
+        if len(str(inline)) > INLINE_LIMIT:
+            return 413, {"status": False, "message": "Payload too large; stage the file instead."}
+        try:
+            size = len(base64.b64decode(str(inline), validate=True))
+        except (binascii.Error, ValueError):
+            return invalid({"content_base64": "The content base64 must be valid base64."})
+    else:
+        key = session["_staged"].get(str(staged))
+        if key is None:
+            return invalid({"file_name": "No upload URL was issued for this file name."})
+        upload = state.uploads.get(key)
+        if upload is None:
+            return invalid({"file_name": "The staged file has not been uploaded yet."})
+        size = upload["size"]
+    document: Record = {
+        "id": new_id(),
+        "available": True,
+        "id_doc_type": body["id_doc_type"],
+        "filename": body["filename"],
+        "content_type": body["content_type"],
+        "country": body["country"],
+        "size": size,
+        "created_at": now_iso(),
+    }
+    session["_documents"].append(document)
+    _touch(session, status="IN_PROGRESS")
+    return ok(public(session), "Document uploaded")
+
+
+def _hosted_open(session: Record) -> Reply | None:
+    if session["fulfilment_mode"] != "HOSTED":
+        return invalid({"fulfilment_mode": "Only HOSTED sessions have a hosted flow."})
+    if session["status"] not in OPEN:
+        return error(409, f"The session is {session['status']}.")
+    return None
+
+
+@handles("compliance.issue_verification_link")
+def compliance_issue_verification_link(state: SandboxState, call: Call) -> Reply:
+    session, err = _session(state, call)
+    if err is not None:
+        return err
+    assert session is not None
+    err = _hosted_open(session)
+    if err is not None:
+        return err
+    link = {
+        "verification_link": f"{call.origin}/signa/verify/{secrets.token_urlsafe(24)}",
+        "link_expires_at": iso(time.time() + LINK_TTL),
+    }
+    session["_link"] = link  # issuing again rotates: the previous link is gone
+    return ok(link, "Verification link issued")
+
+
+@handles("compliance.issue_access_token")
+def compliance_issue_access_token(state: SandboxState, call: Call) -> Reply:
+    """Same token while more than 10 minutes remain; later a new one, which invalidates
+    the previous token and the verification link."""
+    session, err = _session(state, call)
+    if err is not None:
+        return err
+    assert session is not None
+    err = _hosted_open(session)
+    if err is not None:
+        return err
+    now = time.time()
+    token = session["_token"]
+    if token is None or token["expires_at"] - now <= ACCESS_TOKEN_REUSE:
+        if token is not None:
+            session["_link"] = None
+        token = session["_token"] = {
+            "value": "sat_" + secrets.token_urlsafe(32),
+            "expires_at": now + ACCESS_TOKEN_TTL,
+        }
+    return ok(
+        {"access_token": token["value"], "expires_at": iso(token["expires_at"])},
+        "Access token issued",
+    )
+
+
+def _with_verdict(state: SandboxState, call: Call) -> tuple[Record | None, Reply | None]:
+    session, err = _session(state, call)
+    if err is not None:
+        return None, err
+    assert session is not None
+    if session["status"] not in VERDICTS:
+        return None, error(409, "Session data is available only after a verdict.")
+    return session, None
+
+
+@handles("compliance.get_applicant_data")
+def compliance_get_applicant_data(state: SandboxState, call: Call) -> Reply:
+    session, err = _with_verdict(state, call)
+    if err is not None:
+        return err
+    assert session is not None
+    return ok(session["_applicant"])
+
+
+@handles("compliance.list_documents")
+def compliance_list_documents(state: SandboxState, call: Call) -> Reply:
+    session, err = _with_verdict(state, call)
+    if err is not None:
+        return err
+    assert session is not None
+    return ok([public(d) for d in session["_documents"]])
+
+
+@handles("compliance.get_document")
+def compliance_get_document(state: SandboxState, call: Call) -> Reply:
+    limited = _limited(state, "compliance.get_document", (30, 60.0), (600, 3600.0))
+    if limited is not None:
+        return limited
+    session, err = _with_verdict(state, call)
+    if err is not None:
+        return err
+    assert session is not None
+    document = next((d for d in session["_documents"] if d["id"] == call.path["document_id"]), None)
+    if document is None:
+        return error(404, "Document not found")
+    if not document["available"]:
+        return error(410, "The document is no longer retained.")
+    return ok(_download(call, document["id"], document["content_type"]))
+
+
+def _download(call: Call, document_id: str, content_type: str) -> Record:
+    expires = time.time() + DOWNLOAD_URL_TTL
+    query = f"expires={int(expires)}&sig={secrets.token_hex(16)}"
+    return {
+        "url": f"{call.origin}/signa/documents/{document_id}?{query}",
+        "content_type": content_type,
+        "expires_at": iso(expires),
+    }
+
+
+# -- Signa ID ------------------------------------------------------------------------------
+
+RELEASE_SCOPES = ("identity", "id_document", "address", "document_images")
+REQUEST_TTL = 30 * 60.0
+CODE_TTL = 5 * 60.0
+ACCESS_WINDOW = 30 * 24 * 3600.0
+
+SAMPLE_IDENTITY: Record = {
+    "identity": {"first_name": "Ada", "last_name": "Obi", "dob": "1990-04-12",
+                 "nationality": "NGA"},
+    "id_document": {"type": "PASSPORT", "number": "A00000001", "country": "NGA",
+                    "expires_at": "2031-04-11"},
+    "address": {"line1": "12 Marina Road", "city": "Lagos", "postal_code": "101001",
+                "country": "NGA"},
+}  # fmt: skip
+
+
+def _origin_ok(value: Any) -> bool:
+    text = str(value)
+    parts = urllib.parse.urlsplit(text)
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.netloc)
+        and not parts.path
+        and not parts.query
+        and not parts.fragment
+        and not text.endswith(("?", "#"))
+    )
+
+
+@handles("signa_id.create_release_request")
+def signa_id_create_release_request(state: SandboxState, call: Call) -> Reply:
+    limited = _limited(state, "signa_id.create_release_request", (30, 60.0))
+    if limited is not None:
+        return limited
+    body = body_of(call)
+    errs = missing(body, "idempotency_key", "purpose", "scopes", "origin")
+    scopes = body.get("scopes")
+    if "scopes" not in errs and (
+        not isinstance(scopes, list)
+        or not scopes
+        or any(s not in RELEASE_SCOPES for s in scopes)
+        or len(set(scopes)) != len(scopes)
+    ):
+        errs["scopes"] = "The scopes must be a non-empty set of known scopes."
+    if "origin" not in errs and not _origin_ok(body["origin"]):
+        errs["origin"] = "The origin must be a browser origin such as https://example.com."
+    if errs:
+        return invalid(errs)
+    keys = state.collection("signa_id_request_keys")
+    requests = state.collection("signa_id_requests")
+    seen = keys.get(str(body["idempotency_key"]))
+    if seen is not None:
+        return ok(public(requests[seen["request_id"]]), "Release request retrieved")
+    now = time.time()
+    request: Record = {
+        "id": new_id(),
+        "request_token": "srt_" + secrets.token_urlsafe(24),
+        "purpose": body["purpose"],
+        "scopes": list(scopes or []),
+        "origin": body["origin"],
+        "reference": body.get("reference"),
+        "status": "PENDING",
+        "expires_at": iso(now + REQUEST_TTL),
+        "created_at": iso(now),
+        "_expires": now + REQUEST_TTL,
+    }
+    requests[request["id"]] = request
+    keys[str(body["idempotency_key"])] = {"request_id": request["id"]}
+    return ok(public(request), "Release request created", status=201)
+
+
+def approve_release_request(state: SandboxState, request_id: str) -> str:
+    """Play the holder consenting in the web SDK: create the release (no data yet) and
+    return the one-time code the web SDK would hand the page."""
+    request = state.collection("signa_id_requests")[request_id]
+    if request["status"] != "PENDING" or request["_expires"] <= time.time():
+        raise ValueError(f"release request {request_id} is {request['status']} or expired")
+    request["status"] = "APPROVED"
+    data: Record = {k: v for k, v in SAMPLE_IDENTITY.items() if k in request["scopes"]}
+    if "document_images" in request["scopes"]:
+        data["document_images"] = [
+            {"id": new_id(), "type": "PASSPORT_FRONT", "content_type": "image/jpeg"}
+        ]
+    release: Record = {
+        "id": new_id(),
+        "release_request_id": request_id,
+        "purpose": request["purpose"],
+        "scopes": request["scopes"],
+        "reference": request["reference"],
+        "access": {"status": "PENDING", "expires_at": None},
+        "created_at": now_iso(),
+        "exchanged_at": None,
+        "_data": data,
+    }
+    state.collection("signa_id_releases")[release["id"]] = release
+    code = secrets.token_urlsafe(16)
+    state.collection("signa_id_codes")[code] = {
+        "release_id": release["id"],
+        "expires": time.time() + CODE_TTL,
+        "used": False,
+    }
+    return code
+
+
+def _release_view(release: Record) -> Record:
+    access = release["access"]
+    active = access["status"] == "ACTIVE" and release["exchanged_at"] is not None
+    return {"release": public(release), "data": release["_data"] if active else None}
+
+
+@handles("signa_id.exchange_release_code")
+def signa_id_exchange_release_code(state: SandboxState, call: Call) -> Reply:
+    limited = _limited(state, "signa_id.exchange_release_code", (30, 60.0))
+    if limited is not None:
+        return limited
+    body = body_of(call)
+    errs = missing(body, "code")
+    if errs:
+        return invalid(errs)
+    entry = state.collection("signa_id_codes").get(str(body["code"]))
+    if entry is None or entry["used"] or entry["expires"] <= time.time():
+        return error(400, "The code is invalid, used or expired.")
+    entry["used"] = True
+    release = state.collection("signa_id_releases")[entry["release_id"]]
+    now = time.time()
+    release["exchanged_at"] = iso(now)
+    release["access"] = {"status": "ACTIVE", "expires_at": iso(now + ACCESS_WINDOW)}
+    return ok(_release_view(release), "Release exchanged")
+
+
+@handles("signa_id.get_release")
+def signa_id_get_release(state: SandboxState, call: Call) -> Reply:
+    release = state.collection("signa_id_releases").get(call.path["release_id"])
+    if release is None:
+        return error(404, "Release not found")
+    return ok(_release_view(release))
+
+
+@handles("signa_id.get_release_document")
+def signa_id_get_release_document(state: SandboxState, call: Call) -> Reply:
+    release = state.collection("signa_id_releases").get(call.path["release_id"])
+    if release is None:
+        return error(404, "Release not found")
+    if _release_view(release)["data"] is None:
+        return error(409, "Release access is not active.")
+    images = release["_data"].get("document_images") or []
+    image = next((i for i in images if i["id"] == call.path["document_id"]), None)
+    if image is None:
+        return error(404, "Document not found")
+    return ok(_download(call, image["id"], image["content_type"]))
+
+
+@handles("signa_id.get_wallet_status")
+def signa_id_get_wallet_status(state: SandboxState, call: Call) -> Reply:
+    chain = call.query.get("chain_id")
+    if chain is not None and not re.fullmatch(r"\d+", chain):
+        return invalid({"chain_id": "The chain id must be an integer."})
+    record = state.collection("signa_id_wallets").get(call.path["address"].lower())
+    chains = record.get("_chains") if record is not None else None
+    if record is None or (chain is not None and chains is not None and int(chain) not in chains):
+        status: Record = {
+            "verified": False, "level": None, "country": None, "expires_at": None,
+            "attestations": [],
+        }  # fmt: skip
+        return 200, status
+    return 200, public(record)  # unwrapped, like the API

@@ -1,0 +1,400 @@
+"""Collections, swaps and refunds through the SDK against the sandbox, on real sockets."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from blaaiz_async import BlaaizClient, ScopeBundle
+from blaaiz_async.errors import (
+    APIConnectionError,
+    BadRequestError,
+    InsufficientScopeError,
+    NotFoundError,
+    ValidationError,
+)
+from blaaiz_async.models import Ack, Collection, TransactionType
+from blaaiz_async.sandbox import Sandbox
+from blaaiz_async.sandbox.handlers.collections import seed_interac_transfer
+
+CARD: dict[str, Any] = {
+    "card_holder_name": "Ada Obi",
+    "card_number": "4242 4242 4242 4242",
+    "expiry": "12/29",
+    "cvc": "123",
+}
+
+
+@asynccontextmanager
+async def scoped(sandbox: Sandbox, scopes: Any) -> AsyncIterator[BlaaizClient]:
+    client_id, client_secret = sandbox.add_client()
+    async with BlaaizClient(
+        client_id=client_id, client_secret=client_secret, base_url=sandbox.url, scopes=scopes
+    ) as c:
+        yield c
+
+
+# -- fiat collections ----------------------------------------------------------------------
+
+
+async def test_card_collection_creates_a_pending_collection_transaction(
+    sandbox: Sandbox, client: BlaaizClient
+) -> None:
+    result = await client.collections.create(
+        method="card", amount="2500.50", wallet_id=sandbox.wallet_id("NGN"),
+        customer_id=sandbox.customer_id, merchant_reference="order-1", **CARD,
+    )  # fmt: skip
+    assert isinstance(result, Collection)
+    assert result.transaction_id is not None
+    assert result.payment_url is not None and result.payment_url.startswith(sandbox.url)
+    assert result.status == "PENDING"
+    tx = sandbox.state.transactions[result.transaction_id]
+    assert (tx["type"], tx["status"], tx["amount"]) == ("COLLECTION", "PENDING", Decimal("2500.50"))
+    assert tx["business_customer_id"] == sandbox.customer_id
+    # The same transaction through the SDK: by id and by merchant_reference.
+    same = await client.transactions.get("order-1")
+    assert same.id == result.transaction_id and same.type == TransactionType.COLLECTION
+
+
+async def test_open_banking_collection_and_the_rail_check(
+    sandbox: Sandbox, client: BlaaizClient
+) -> None:
+    result = await client.collections.create(
+        method="open_banking", amount=40, wallet_id=sandbox.wallet_id("EUR"),
+        redirect_url="https://shop.example/done",
+    )  # fmt: skip
+    assert result.payment_url and result.transaction_id in sandbox.state.transactions
+    with pytest.raises(BadRequestError) as info:  # open banking collects EUR/GBP only
+        await client.collections.create(
+            method="open_banking", amount=40, wallet_id=sandbox.wallet_id("NGN")
+        )
+    assert info.value.status == 400
+
+
+async def test_a_collection_is_never_sent_twice(sandbox: Sandbox, client: BlaaizClient) -> None:
+    sandbox.drop_after_processing("collections.create")  # created, then the answer is lost
+    with pytest.raises(APIConnectionError):
+        await client.collections.create(
+            method="open_banking", amount=10, wallet_id=sandbox.wallet_id("GBP"),
+            merchant_reference="once",
+        )  # fmt: skip
+    assert sandbox.count("collections.create") == 1
+    assert (await client.transactions.get("once")).status == "PENDING"  # look it up instead
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"cvc": None}, "cvc"),
+        ({"customer_id": None}, "customer_id"),
+        ({"card_number": "4242 4242 4242 424"}, "card_number"),
+        ({"card_number": "4242-4242-4242-4242"}, "card_number"),
+        ({"expiry": "13/29"}, "expiry"),
+        ({"expiry": "1229"}, "expiry"),
+        ({"cvc": "12a"}, "cvc"),
+        ({"method": "cheque"}, "method"),
+        ({"amount": 0}, "amount"),
+        ({"amount": "ten"}, "amount"),
+        ({"method": "open_banking"}, "card_holder_name"),  # card data with another method
+        ({"merchant_reference": "x" * 256}, "merchant_reference"),
+    ],
+)
+async def test_collection_rules_are_checked_before_sending(
+    sandbox: Sandbox, client: BlaaizClient, changes: dict[str, Any], field: str
+) -> None:
+    args: dict[str, Any] = {
+        "method": "card", "amount": 10, "wallet_id": sandbox.wallet_id("NGN"),
+        "customer_id": sandbox.customer_id, **CARD,
+    }  # fmt: skip
+    args.update(changes)
+    with pytest.raises(ValidationError) as info:
+        await client.collections.create(**args)
+    assert info.value.field == field
+    assert sandbox.count("collections.create") == 0
+
+
+def test_card_data_never_shows_in_a_request_repr() -> None:
+    from blaaiz_async.models import CollectionRequest
+
+    request = CollectionRequest(
+        method="card", amount=Decimal(1), wallet_id="w", card_number="4242424242424242",
+        cvc="123", expiry="12/29",
+    )  # fmt: skip
+    text = repr(request)
+    assert "4242" not in text and "123" not in text and "12/29" not in text
+
+
+def test_collection_shapes_from_both_sources_parse() -> None:
+    from blaaiz_async.models import converter
+
+    sdk17 = converter.structure(
+        {"message": "ok", "transaction_id": "t1", "url": "https://pay/1"}, Collection
+    )
+    spec = converter.structure(
+        {"status": True, "message": "ok",
+         "data": {"id": "c1", "transaction_id": "t2", "payment_url": "https://pay/2"}},
+        Collection,
+    )  # fmt: skip
+    assert (sdk17.transaction_id, sdk17.payment_url) == ("t1", "https://pay/1")
+    assert (spec.transaction_id, spec.payment_url) == ("t2", "https://pay/2")
+
+
+# -- crypto --------------------------------------------------------------------------------
+
+
+async def test_crypto_networks_are_unwrapped_twice(client: BlaaizClient) -> None:
+    networks = await client.collections.crypto_networks()
+    ids = {n.identifier for n in networks}
+    assert {"ETHEREUM_MAINNET", "TRON_MAINNET"} <= ids
+    assert all(t.symbol in ("USDT", "USDC") for n in networks for t in n.tokens)
+    payout = await client.collections.crypto_networks(transaction_type="payout")
+    assert "BSC_MAINNET" in {n.identifier for n in payout}
+    collection = await client.collections.crypto_networks(transaction_type="collection")
+    assert "BSC_MAINNET" not in {n.identifier for n in collection}
+    with pytest.raises(ValidationError):
+        await client.collections.crypto_networks(transaction_type="swap")
+
+
+async def test_crypto_collection_opens_a_deposit_address(
+    sandbox: Sandbox, client: BlaaizClient
+) -> None:
+    result = await client.collections.create_crypto(
+        amount="25.5", wallet_id=sandbox.wallet_id("USD"), network="ETHEREUM_MAINNET",
+        token="USDT",
+    )  # fmt: skip
+    assert result.status == "PENDING" and result.address and result.address.startswith("0x")
+    assert result.token_amount == Decimal("25.5") and result.expires_at
+    assert result.transaction_id is not None
+    assert sandbox.state.transactions[result.transaction_id]["type"] == "COLLECTION"
+    with pytest.raises(BadRequestError):  # not a collection network in the sandbox
+        await client.collections.create_crypto(
+            amount=1, wallet_id=sandbox.wallet_id("USD"), network="BSC_MAINNET", token="USDT"
+        )
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"amount": "0.09"}, "amount"),
+        ({"token": "DAI"}, "token"),
+        ({"network": ""}, "network"),
+        ({"amount": True}, "amount"),
+    ],
+)
+async def test_crypto_rules_are_checked_before_sending(
+    sandbox: Sandbox, client: BlaaizClient, changes: dict[str, Any], field: str
+) -> None:
+    args: dict[str, Any] = {
+        "amount": "0.1", "wallet_id": sandbox.wallet_id("USD"), "network": "TRON_MAINNET",
+        "token": "USDT",
+    }  # fmt: skip
+    args.update(changes)
+    with pytest.raises(ValidationError) as info:
+        await client.collections.create_crypto(**args)
+    assert info.value.field == field
+    assert sandbox.count("collections.create_crypto") == 0
+
+
+# -- attach customer -----------------------------------------------------------------------
+
+
+async def test_attach_customer_to_collections_only(sandbox: Sandbox, client: BlaaizClient) -> None:
+    started = await client.collections.create(
+        method="open_banking", amount=10, wallet_id=sandbox.wallet_id("GBP")
+    )
+    assert started.transaction_id is not None
+    ack = await client.collections.attach_customer(
+        customer_id=sandbox.customer_id, transaction_id=started.transaction_id
+    )
+    assert isinstance(ack, Ack) and ack.message
+    assert sandbox.state.transactions[started.transaction_id]["business_customer_id"] == (
+        sandbox.customer_id
+    )
+    swap = await client.swaps.create(
+        from_business_wallet_id=sandbox.wallet_id("USD"),
+        to_business_wallet_id=sandbox.wallet_id("GBP"), amount=5,
+    )  # fmt: skip
+    assert swap.business_swap_transaction is not None
+    with pytest.raises(BadRequestError) as info:
+        await client.collections.attach_customer(
+            customer_id=sandbox.customer_id,
+            transaction_id=str(swap.business_swap_transaction.transaction_id),
+        )
+    assert info.value.status == 400
+    with pytest.raises(NotFoundError):
+        await client.collections.attach_customer(
+            customer_id=sandbox.customer_id, transaction_id="no-such-transaction"
+        )
+    with pytest.raises(ValidationError):
+        await client.collections.attach_customer(customer_id="", transaction_id="t")
+
+
+# -- Interac -------------------------------------------------------------------------------
+
+
+async def test_interac_money_request(sandbox: Sandbox, client: BlaaizClient) -> None:
+    request = await client.collections.create_interac_money_request(
+        amount="150.00", email="payer@example.com", customer_name="Pat", expiry_hours=48,
+        note="Invoice 7",
+    )  # fmt: skip
+    assert request.reference and request.status == "PENDING"
+    assert request.transaction_id in sandbox.state.transactions
+    assert sandbox.state.transactions[str(request.transaction_id)]["currency"] == "CAD"
+    for bad in ({"expiry_hours": 0}, {"expiry_hours": 121}, {"email": "not-an-email"}):
+        args: dict[str, Any] = {"amount": 1, "email": "payer@example.com", **bad}
+        with pytest.raises(ValidationError):
+            await client.collections.create_interac_money_request(**args)
+    assert sandbox.count("collections.create_interac_money_request") == 1
+
+
+async def test_accept_interac_transfer(sandbox: Sandbox, client: BlaaizClient) -> None:
+    ref = seed_interac_transfer(sandbox.state, amount="80.00", security_answer="Blue")
+    with pytest.raises(BadRequestError) as info:  # a standard transfer needs the answer
+        await client.collections.accept_interac_money_request(reference_number=ref)
+    assert info.value.status == 422
+    with pytest.raises(BadRequestError) as info:
+        await client.collections.accept_interac_money_request(
+            reference_number=ref, security_answer="red"
+        )
+    assert info.value.status == 400
+    ack = await client.collections.accept_interac_money_request(
+        reference_number=ref, security_answer="blue", email="payments@business.example"
+    )
+    assert ack.message and "queued" in ack.message
+    transfer = sandbox.state.collection("interac_transfers")[ref]
+    assert transfer["status"] == "QUEUED"
+    assert sandbox.state.transactions[transfer["transaction_id"]]["status"] == "PENDING"
+    with pytest.raises(BadRequestError):  # once only
+        await client.collections.accept_interac_money_request(
+            reference_number=ref, security_answer="blue"
+        )
+    auto = seed_interac_transfer(sandbox.state, security_answer=None)  # Auto-Deposit
+    await client.collections.accept_interac_money_request(reference_number=auto)
+    with pytest.raises(NotFoundError):
+        await client.collections.accept_interac_money_request(reference_number="C000")
+
+
+# -- swaps ---------------------------------------------------------------------------------
+
+
+async def test_swap_moves_balance_at_the_rate(sandbox: Sandbox, client: BlaaizClient) -> None:
+    ngn, usd = sandbox.state.wallet_for("NGN"), sandbox.state.wallet_for("USD")
+    assert ngn is not None and usd is not None
+    before = (ngn["amount"], usd["amount"])
+    swap = await client.swaps.create(
+        from_business_wallet_id=ngn["id"], to_business_wallet_id=usd["id"], amount=155000
+    )
+    moved = swap.business_swap_transaction
+    assert moved is not None and moved.status == "SUCCESSFUL"
+    assert (moved.from_amount, moved.to_amount) == (Decimal("155000.00"), Decimal("100.00"))
+    assert ngn["amount"] == before[0] - Decimal("155000.00")
+    assert usd["amount"] == before[1] + Decimal("100.00")
+    tx = await client.transactions.get(str(moved.transaction_id))
+    assert tx.type == TransactionType.SWAP
+    # amount_type="to" fixes what arrives.
+    swap = await client.swaps.create(
+        from_business_wallet_id=ngn["id"], to_business_wallet_id=usd["id"], amount=10,
+        amount_type="to",
+    )  # fmt: skip
+    assert swap.business_swap_transaction is not None
+    assert swap.business_swap_transaction.to_amount == Decimal("10.00")
+    assert swap.business_swap_transaction.from_amount == Decimal("15500.00")
+
+
+async def test_swap_refuses_more_than_the_balance(sandbox: Sandbox, client: BlaaizClient) -> None:
+    gbp = sandbox.state.wallet_for("GBP")
+    assert gbp is not None
+    with pytest.raises(BadRequestError) as info:
+        await client.swaps.create(
+            from_business_wallet_id=gbp["id"], to_business_wallet_id=sandbox.wallet_id("EUR"),
+            amount=gbp["amount"] + 1,
+        )  # fmt: skip
+    assert info.value.status == 400 and "Insufficient" in info.value.message
+    assert not any(t["type"] == "SWAP" for t in sandbox.state.transactions.values())
+
+
+async def test_swap_rules_are_checked_before_sending(
+    sandbox: Sandbox, client: BlaaizClient
+) -> None:
+    usd, eur = sandbox.wallet_id("USD"), sandbox.wallet_id("EUR")
+    cases: list[dict[str, Any]] = [
+        {"to_business_wallet_id": eur, "amount": 1, "amount_type": "both"},
+        {"to_business_wallet_id": usd, "amount": 1},  # the same wallet
+        {"to_business_wallet_id": eur, "amount": -1},
+    ]
+    for args in cases:
+        with pytest.raises(ValidationError):
+            await client.swaps.create(from_business_wallet_id=usd, **args)
+    assert sandbox.count("swaps.create") == 0
+
+
+# -- refunds -------------------------------------------------------------------------------
+
+
+async def test_refund_of_a_transaction(sandbox: Sandbox, client: BlaaizClient) -> None:
+    started = await client.collections.create(
+        method="open_banking", amount=30, wallet_id=sandbox.wallet_id("EUR")
+    )
+    assert started.transaction_id is not None
+    refund = await client.refunds.create(
+        transaction_id=started.transaction_id, reason="Duplicate order", reference="rf-1"
+    )
+    assert refund.status == "PENDING" and refund.transaction_id == started.transaction_id
+    assert refund.amount == Decimal("30")
+    sandbox.state.collection("refunds")[refund.id]["status"] = "SUCCESSFUL"
+    again = await client.refunds.get(refund.id)
+    assert again.status == "SUCCESSFUL" and again.reference == "rf-1"
+    with pytest.raises(NotFoundError):
+        await client.refunds.create(transaction_id="no-such-transaction")
+    with pytest.raises(NotFoundError):
+        await client.refunds.get("no-such-refund")
+
+
+async def test_refund_limits_are_checked_before_sending(
+    sandbox: Sandbox, client: BlaaizClient
+) -> None:
+    with pytest.raises(ValidationError) as info:
+        await client.refunds.create(transaction_id="t", reason="x" * 251)
+    assert info.value.field == "reason"
+    with pytest.raises(ValidationError) as info:
+        await client.refunds.create(transaction_id="t", reference="x" * 101)
+    assert info.value.field == "reference"
+    assert sandbox.count("refunds.create") == 0
+
+
+# -- scopes --------------------------------------------------------------------------------
+
+
+async def test_collections_bundle_cannot_swap(sandbox: Sandbox) -> None:
+    async with scoped(sandbox, "collections") as c:
+        with pytest.raises(InsufficientScopeError) as info:
+            await c.swaps.create(
+                from_business_wallet_id=sandbox.wallet_id("USD"),
+                to_business_wallet_id=sandbox.wallet_id("EUR"), amount=1,
+            )  # fmt: skip
+        assert "swap:create" in {str(s) for s in info.value.missing}
+        with pytest.raises(InsufficientScopeError):  # crypto is outside the named members
+            await c.collections.crypto_networks()
+        # What the bundle does hold works, and a refund needs no named scope.
+        started = await c.collections.create(
+            method="open_banking", amount=5, wallet_id=sandbox.wallet_id("GBP")
+        )
+        assert started.transaction_id is not None
+        await c.refunds.create(transaction_id=started.transaction_id)
+    assert sandbox.count("swaps.create") == 0
+    assert sandbox.count("collections.crypto_networks") == 0
+
+
+async def test_read_only_cannot_start_collections(sandbox: Sandbox) -> None:
+    async with scoped(sandbox, ScopeBundle.READ_ONLY) as c:
+        with pytest.raises(InsufficientScopeError):
+            await c.collections.create(
+                method="open_banking", amount=5, wallet_id=sandbox.wallet_id("GBP")
+            )
+        with pytest.raises(InsufficientScopeError):
+            await c.collections.accept_interac_money_request(reference_number="C1")
+    assert sandbox.count("collections.create") == 0
