@@ -39,6 +39,7 @@ docs: $(STAMP)
 
 bench: $(STAMP) redis-server
 	$(BIN)/python benchmarks/token_sharing.py
+	$(BIN)/python benchmarks/overhead.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
