@@ -4,11 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from collections.abc import Callable
 from pathlib import Path
 
-from blaaiz_async.auth import FileTokenStore, MemoryTokenStore
+import pytest
+
+from blaaiz_async.auth import FileTokenStore, MemoryTokenStore, RedisTokenStore, TokenStore
 from blaaiz_async.sandbox import Sandbox
 from blaaiz_async.sandbox.fleet import FleetSpec, run_fleet
+from tests.redis_support import RedisServer, command
+
+
+def redis_commands(port: int) -> int:
+    """Commands Redis executed so far (INFO commandstats), INFO itself excluded."""
+    total = 0
+    for line in command(port, "INFO", "commandstats").decode().splitlines():
+        if line.startswith("cmdstat_") and not line.startswith("cmdstat_info:"):
+            fields = dict(part.split("=") for part in line.split(":", 1)[1].split(","))
+            total += int(fields["calls"])
+    return total
 
 
 async def test_memory_stores_make_at_most_one_request_per_process() -> None:
@@ -24,14 +38,25 @@ async def test_memory_stores_make_at_most_one_request_per_process() -> None:
         assert all(w.token_requests == 1 for w in report.workers)
 
 
-async def test_revocation_during_a_run_costs_the_fleet_one_token_request(tmp_path: Path) -> None:
+@pytest.fixture(params=["file", "redis"])
+def shared_store(
+    request: pytest.FixtureRequest, tmp_path: Path, redis_server: RedisServer
+) -> Callable[[], TokenStore]:
+    if request.param == "file":
+        return functools.partial(FileTokenStore, tmp_path / "token.json")
+    return functools.partial(RedisTokenStore.from_url, redis_server.url)
+
+
+async def test_revocation_during_a_run_costs_the_fleet_one_token_request(
+    shared_store: Callable[[], TokenStore],
+) -> None:
     async with Sandbox() as sb:
         cid, secret = sb.add_client()
         spec = FleetSpec(
             url=sb.url,
             client_id=cid,
             client_secret=secret,
-            store=functools.partial(FileTokenStore, tmp_path / "token.json"),
+            store=shared_store,
             concurrency=20,
             duration=3.0,
             pause=0.01,
@@ -47,3 +72,39 @@ async def test_revocation_during_a_run_costs_the_fleet_one_token_request(tmp_pat
         assert report.failed == 0, report.errors
         assert sb.count("wallets.list", 401) > 0  # the revocation was felt
         assert sb.token_requests == 2  # one for the start, ONE for the whole fleet after it
+
+
+async def test_redis_steady_state_costs_under_one_command_per_hundred_calls(
+    redis_server: RedisServer,
+) -> None:
+    # Tokens live 4 s, refreshed 1 s early: the measured window (1 s .. 7 s) spans two
+    # fleet-wide refreshes, each a handful of commands per process.
+    async with Sandbox(token_ttl=4.0) as sb:
+        cid, secret = sb.add_client()
+        spec = FleetSpec(
+            url=sb.url,
+            client_id=cid,
+            client_secret=secret,
+            store=functools.partial(RedisTokenStore.from_url, redis_server.url),
+            concurrency=20,
+            duration=7.5,
+            pause=0.002,
+        )
+
+        async def measure() -> tuple[int, int]:
+            while sb.token_requests == 0:
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(1.0)  # past the cold start
+            calls, commands = sb.count("wallets.list"), redis_commands(redis_server.port)
+            await asyncio.sleep(6.0)
+            return (
+                sb.count("wallets.list") - calls,
+                redis_commands(redis_server.port) - commands,
+            )
+
+        report, (calls, commands) = await asyncio.gather(run_fleet(spec, processes=4), measure())
+        assert report.failed == 0, report.errors
+        print(f"steady state: {commands} Redis commands for {calls} API calls (4 processes)")
+        assert sb.token_requests >= 3  # the window did include refreshes
+        assert calls > 2000
+        assert commands * 100 < calls, f"{commands} Redis commands for {calls} API calls"
