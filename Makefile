@@ -27,7 +27,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict blaaiz_async
+	$(BIN)/mypy --strict blaaiz_async examples
 
 pytest: $(STAMP) redis-server
 	$(BIN)/pytest -q

@@ -22,6 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ..scopes import ScopesArg
 from .app import build_app
 from .state import Fault, SandboxState
 
@@ -84,7 +85,7 @@ class Sandbox:
 
     # -- set-up --------------------------------------------------------------------------
 
-    def add_client(self, scopes: Any = None) -> tuple[str, str]:
+    def add_client(self, scopes: ScopesArg = None) -> tuple[str, str]:
         """Register OAuth credentials holding ``scopes`` (default: every scope)."""
         return self.state.add_client(scopes)
 

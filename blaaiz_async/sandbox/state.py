@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from ..scopes import Scope, ScopeBundle, format_scopes, parse_granted
+from ..scopes import Scope, ScopesArg, format_scopes, parse_granted, parse_scopes
 
 Record = dict[str, Any]
 
@@ -124,9 +124,7 @@ class SandboxState:
 
     # -- credentials and tokens -------------------------------------------------------------
 
-    def add_client(self, scopes: Any = None) -> tuple[str, str]:
-        from ..scopes import parse_scopes
-
+    def add_client(self, scopes: ScopesArg = None) -> tuple[str, str]:
         granted = parse_scopes(scopes) if scopes is not None else frozenset(Scope)
         client_id = "sbx_" + secrets.token_hex(8)
         secret = "sbxsec_" + secrets.token_urlsafe(24)
@@ -300,7 +298,3 @@ class SandboxState:
             ),
             None,
         )
-
-
-def full_access() -> frozenset[Scope]:
-    return ScopeBundle.FULL_ACCESS.scopes
