@@ -1,7 +1,7 @@
 """The one path every call takes: guard -> auth -> send -> map, with 401 and retry handling.
 
-Pure decisions (scope checks, error mapping, retry policy, envelope unwrapping) live in
-their own modules; this module wires them to aiohttp.
+Pure decisions (scope checks, error mapping, retry policy, folding variant bodies,
+envelope unwrapping) live in their own modules; this module wires them to aiohttp.
 """
 
 from __future__ import annotations
@@ -302,7 +302,11 @@ def unwrap(route: Route[Any], body: Any) -> Any:
 
 
 def parse_response(route: Route[Any], body: Any) -> Any:
-    """Turn a decoded 2xx body into the route's model (or a ``Page`` of them)."""
+    """Turn a decoded 2xx body (``None`` when empty) into the route's model (or a ``Page``
+    of them). The route's ``normalize`` first folds the endpoint's known variants into the
+    declared shape; the envelope is followed from there."""
+    if route.normalize is not None:
+        body = route.normalize(body)
     if route.response is None:
         return body
     payload = unwrap(route, body)

@@ -1,15 +1,20 @@
-"""The API's documented required-field rules, checked before anything is sent.
+"""The API's documented request rules, checked before anything is sent.
 
-Pure functions over the request body; each raises ``ValidationError`` naming the field.
+Pure functions over the request body (required fields and path ids, amounts, URLs, email
+addresses, lengths, choices); each raises ``ValidationError`` naming the field.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+import urllib.parse
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .errors import ValidationError
+
+Amount = Decimal | int | float | str
 
 _US_ACCOUNT = (
     "type",
@@ -51,6 +56,13 @@ def require(body: Mapping[str, Any], *fields: str, context: str) -> None:
         value = body.get(field)
         if value is None or (isinstance(value, str) and not value.strip()):
             raise ValidationError(f"{context}: {field} is required", field=field)
+
+
+def require_ids(context: str, **ids: str | None) -> dict[str, str]:
+    """Path ids must be non-empty strings: an empty one would address another endpoint.
+    Returns them as the path values of the call."""
+    require(ids, *ids, context=context)
+    return {name: str(value) for name, value in ids.items()}
 
 
 def exactly_one(body: Mapping[str, Any], a: str, b: str, *, context: str) -> None:
@@ -124,3 +136,55 @@ def validate_fees(body: Mapping[str, Any]) -> None:
 def compact(**fields: Any) -> dict[str, Any]:
     """The request body without unset (None) fields."""
     return {k: v for k, v in fields.items() if v is not None}
+
+
+def to_amount(value: Amount, field: str, *, context: str) -> Decimal:
+    """An amount as an exact ``Decimal``: a float through its shortest repr."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int | float | str):
+        raise ValidationError(f"{context}: {field} must be a number", field=field)
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValidationError(f"{context}: {field} must be a number", field=field) from None
+    if not number.is_finite():
+        raise ValidationError(f"{context}: {field} must be a finite number", field=field)
+    return number
+
+
+def check_https(body: Mapping[str, Any], *fields: str, context: str) -> None:
+    """Each of ``fields`` that is set must be an absolute https URL."""
+    for field in fields:
+        value = body.get(field)
+        if value is None:
+            continue
+        parts = urllib.parse.urlsplit(str(value))
+        if parts.scheme != "https" or not parts.netloc:
+            raise ValidationError(f"{context}: {field} must be an https URL", field=field)
+
+
+def check_max_length(body: Mapping[str, Any], limits: Mapping[str, int], *, context: str) -> None:
+    for field, limit in limits.items():
+        value = body.get(field)
+        if value is not None and len(str(value)) > limit:
+            raise ValidationError(f"{context}: {field} is over {limit} characters", field=field)
+
+
+def check_choice(
+    body: Mapping[str, Any], field: str, allowed: Sequence[str], *, context: str
+) -> None:
+    value = body.get(field)
+    if value is not None and value not in allowed:
+        raise ValidationError(
+            f"{context}: {field} must be one of {', '.join(allowed)} (got {value!r})",
+            field=field,
+        )
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def check_email(body: Mapping[str, Any], *fields: str, context: str) -> None:
+    for field in fields:
+        value = body.get(field)
+        if value is not None and not _EMAIL.fullmatch(str(value)):
+            raise ValidationError(f"{context}: {field} is not an email address", field=field)

@@ -12,7 +12,7 @@ from typing import Any
 import attrs
 import pytest
 
-from blaaiz_async.errors import ValidationError
+from blaaiz_async.errors import MalformedResponseError, ValidationError
 from blaaiz_async.models import (
     AccountLookupRequest,
     Ack,
@@ -44,9 +44,9 @@ from blaaiz_async.models import (
 )
 from blaaiz_async.models.converter import loads
 from blaaiz_async.pipeline import parse_response
-from blaaiz_async.resources.customers import customer_list_body
-from blaaiz_async.resources.files import ack_body, listify_data, presign_body, request_body, wire
+from blaaiz_async.resources.base import request_body, wire
 from blaaiz_async.routes import ROUTES
+from blaaiz_async.routes.shapes import ack_body, customer_list_body, listify_data, presign_body
 
 EXAMPLES: dict[str, Any] = loads(Path("tests/data/examples_group_a.json").read_bytes())
 PREFIXES = ("rates.", "banks.", "momo_operators.", "customers.", "files.", "virtual_bank_")
@@ -178,6 +178,53 @@ def test_lone_objects_and_empty_acks() -> None:
     assert beneficiary.id == "b1"
     ack = parse_response(ROUTES["customers.delete_document"], ack_body(None))
     assert ack == Ack()
+
+
+@pytest.mark.parametrize(
+    ("name", "shape"),
+    [
+        ("customers.list", customer_list_body),
+        ("customers.get_beneficiary", listify_data),
+        ("customers.get_document_presigned_url", presign_body),
+        ("customers.get_owner_file_presigned_url", presign_body),
+        ("files.get_presigned_url", presign_body),
+        ("virtual_bank_accounts.create", listify_data),
+        ("virtual_bank_accounts.list", listify_data),
+        ("virtual_bank_accounts.close", ack_body),
+        ("customers.upload_files", ack_body),
+        ("customers.submit", ack_body),
+        ("customers.upgrade_kyb_scope", ack_body),
+        ("customers.delete_owner", ack_body),
+        ("customers.upload_owner_files", ack_body),
+        ("customers.delete_document", ack_body),
+    ],
+)
+def test_variant_shapes_are_declared_on_the_route(name: str, shape: Any) -> None:
+    assert ROUTES[name].normalize is shape
+
+
+def test_the_route_folds_variants_without_the_caller() -> None:
+    """``parse_response`` applies the route's own ``normalize``: the raw variants parse."""
+    spec = {"data": {"customers": [{"id": "c1"}], "pagination": {"total_count": 1}}}
+    page = parse_response(ROUTES["customers.list"], spec)
+    assert [c.id for c in page.items] == ["c1"] and page.meta.total == 1
+    root = {"message": "ok", "file_id": "f", "url": "u"}
+    presigned = parse_response(ROUTES["files.get_presigned_url"], root)
+    assert (presigned.file_id, presigned.target_url, presigned.extra) == ("f", "u", {})
+    (vba,) = parse_response(ROUTES["virtual_bank_accounts.list"], {"data": {"id": "v1"}})
+    assert vba.id == "v1"
+    for empty in (None, ""):
+        assert parse_response(ROUTES["customers.delete_owner"], empty) == Ack()
+    closure = parse_response(ROUTES["virtual_bank_accounts.close"], None)
+    assert isinstance(closure, VirtualBankAccountClosure)
+
+
+def test_a_route_without_a_shape_takes_the_body_as_it_came() -> None:
+    """No ``normalize``, no folding: a lone object where a list is declared is refused."""
+    route = ROUTES["customers.list_beneficiaries"]
+    assert route.normalize is None
+    with pytest.raises(MalformedResponseError):
+        parse_response(route, {"data": {"id": "b1"}})
 
 
 # -- request bodies --------------------------------------------------------------------------

@@ -19,8 +19,7 @@ from ..models.banks import (
 )
 from ..routes import banks as routes
 from ..validation import compact, require
-from .base import Resource
-from .files import request_body
+from .base import Resource, request_body
 
 _ISO2 = re.compile(r"[A-Za-z]{2}")
 _SORT_CODE = re.compile(r"\d{6}")

@@ -1,9 +1,8 @@
 """Collections: take money in by card, open banking, crypto or Interac.
 
-Also home of the small request helpers the swaps, webhooks and compliance resources share
-(``wire``, ``to_amount``, ``check_*``): request bodies are attrs models, turned into JSON
-without unset fields, and checked against the API's documented rules before sending so a
-request the API would refuse never leaves the process.
+Request bodies are attrs models, turned into JSON without unset fields (``wire``), and
+checked against the API's documented rules before sending, so a request the API would
+refuse never leaves the process.
 """
 
 from __future__ import annotations
@@ -12,11 +11,11 @@ import builtins
 import re
 import urllib.parse
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, cast
 
 from ..errors import ValidationError
-from ..models.base import Ack, Model
+from ..models.base import Ack
 from ..models.collections import (
     AcceptInteracRequest,
     AttachCustomerRequest,
@@ -31,80 +30,17 @@ from ..models.collections import (
     InteracMoneyRequest,
     InteracMoneyRequestBody,
 )
-from ..models.converter import converter
 from ..routes import collections as routes
-from ..validation import positive, require
-from .base import Resource
-
-Amount = Decimal | int | float | str
-
-# -- helpers shared by the group's resources -------------------------------------------------
-
-
-def wire(request: Model) -> dict[str, Any]:
-    """A request model as its JSON body, without ``None`` fields (nested ones included)."""
-    return cast(dict[str, Any], _drop_none(converter.unstructure(request)))
-
-
-def _drop_none(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _drop_none(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_drop_none(v) for v in value]
-    return value
-
-
-def to_amount(value: Amount, field: str, *, context: str) -> Decimal:
-    """An amount as an exact ``Decimal``: a float through its shortest repr."""
-    if isinstance(value, bool) or not isinstance(value, Decimal | int | float | str):
-        raise ValidationError(f"{context}: {field} must be a number", field=field)
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValidationError(f"{context}: {field} must be a number", field=field) from None
-    if not number.is_finite():
-        raise ValidationError(f"{context}: {field} must be a finite number", field=field)
-    return number
-
-
-def check_https(body: Mapping[str, Any], *fields: str, context: str) -> None:
-    """Each of ``fields`` that is set must be an absolute https URL."""
-    for field in fields:
-        value = body.get(field)
-        if value is None:
-            continue
-        parts = urllib.parse.urlsplit(str(value))
-        if parts.scheme != "https" or not parts.netloc:
-            raise ValidationError(f"{context}: {field} must be an https URL", field=field)
-
-
-def check_max_length(body: Mapping[str, Any], limits: Mapping[str, int], *, context: str) -> None:
-    for field, limit in limits.items():
-        value = body.get(field)
-        if value is not None and len(str(value)) > limit:
-            raise ValidationError(f"{context}: {field} is over {limit} characters", field=field)
-
-
-def check_choice(
-    body: Mapping[str, Any], field: str, allowed: builtins.list[str], *, context: str
-) -> None:
-    value = body.get(field)
-    if value is not None and value not in allowed:
-        raise ValidationError(
-            f"{context}: {field} must be one of {', '.join(allowed)} (got {value!r})",
-            field=field,
-        )
-
-
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-
-
-def check_email(body: Mapping[str, Any], *fields: str, context: str) -> None:
-    for field in fields:
-        value = body.get(field)
-        if value is not None and not _EMAIL.fullmatch(str(value)):
-            raise ValidationError(f"{context}: {field} is not an email address", field=field)
-
+from ..validation import (
+    Amount,
+    check_choice,
+    check_email,
+    check_max_length,
+    positive,
+    require,
+    to_amount,
+)
+from .base import Resource, wire
 
 # -- collection rules ------------------------------------------------------------------------
 

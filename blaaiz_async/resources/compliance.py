@@ -43,9 +43,8 @@ from ..models.compliance import (
     SignaIdWalletStatus,
 )
 from ..routes import compliance as routes
-from ..validation import exactly_one, require
-from .base import Resource
-from .collections import check_choice, check_https, check_max_length, wire
+from ..validation import check_choice, check_https, check_max_length, exactly_one, require
+from .base import Resource, wire
 
 _ALPHA3 = re.compile(r"[A-Z]{3}")
 # Letters, digits, space, '-' and '_', then one of the accepted extensions (API ref #59).
@@ -72,6 +71,20 @@ def _as_list(value: Iterable[str], field: str, *, context: str) -> builtins.list
     return [str(v) for v in value]
 
 
+def _check_known_distinct(
+    values: builtins.list[str], known: builtins.list[str], field: str, noun: str, *, context: str
+) -> None:
+    """Each of ``values`` one of ``known``, none twice."""
+    unknown = [v for v in values if v not in known]
+    if unknown:
+        raise ValidationError(
+            f"{context}: unknown {noun}(s) {', '.join(unknown)} (one of: {', '.join(known)})",
+            field=field,
+        )
+    if len(set(values)) != len(values):
+        raise ValidationError(f"{context}: {field} must be distinct", field=field)
+
+
 def validate_session(body: Mapping[str, Any]) -> None:
     """Requirements: 1 to 4 distinct values, in one of the allowed sets, with a mode that
     set allows (API reference §5.9); without a mode the server takes the set's first."""
@@ -82,14 +95,7 @@ def validate_session(body: Mapping[str, Any]) -> None:
     known = [r.value for r in Requirement]
     if not 1 <= len(requirements) <= len(known):
         raise ValidationError(f"{ctx}: give 1 to 4 requirements", field="requirements")
-    unknown = [r for r in requirements if r not in known]
-    if unknown:
-        raise ValidationError(
-            f"{ctx}: unknown requirement(s) {', '.join(unknown)} (one of: {', '.join(known)})",
-            field="requirements",
-        )
-    if len(set(requirements)) != len(requirements):
-        raise ValidationError(f"{ctx}: requirements must be distinct", field="requirements")
+    _check_known_distinct(requirements, known, "requirements", "requirement", context=ctx)
     check_choice(body, "fulfilment_mode", [m.value for m in FulfilmentMode], context=ctx)
     modes = ALLOWED_REQUIREMENTS.get(frozenset(Requirement(r) for r in requirements))
     if modes is None:
@@ -345,14 +351,7 @@ def validate_release_request(body: Mapping[str, Any]) -> None:
     if not scopes:
         raise ValidationError(f"{ctx}: scopes must name at least one of {', '.join(known)}",
                               field="scopes")  # fmt: skip
-    unknown = [s for s in scopes if s not in known]
-    if unknown:
-        raise ValidationError(
-            f"{ctx}: unknown scope(s) {', '.join(unknown)} (one of: {', '.join(known)})",
-            field="scopes",
-        )
-    if len(set(scopes)) != len(scopes):
-        raise ValidationError(f"{ctx}: scopes must be distinct", field="scopes")
+    _check_known_distinct(scopes, known, "scopes", "scope", context=ctx)
     origin = str(body["origin"])
     parts = urllib.parse.urlsplit(origin)
     if (

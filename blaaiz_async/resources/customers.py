@@ -43,19 +43,9 @@ from ..uploads import (
     prepare_source,
     transfer,
 )
-from ..validation import compact, positive, require
-from .base import Resource
-from .files import (
-    Files,
-    ack_body,
-    call_normalized,
-    check_file_category,
-    listify_data,
-    presign_body,
-    request_body,
-    require_ids,
-    wire,
-)
+from ..validation import check_email, compact, positive, require, require_ids
+from .base import Resource, request_body, wire
+from .files import Files, check_file_category
 
 CUSTOMER_TYPES = frozenset({"individual", "business"})
 ID_TYPES = frozenset(t.value for t in IdType)
@@ -65,7 +55,6 @@ FILE_FIELDS = ("id_file", "id_file_back", "proof_of_address_file", "liveness_che
 DATE_FIELDS = ("dob", "id_expiry_date", "id_issue_date")
 MAX_PAGE_SIZE = 100
 
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _ISO2 = re.compile(r"[A-Za-z]{2}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -86,12 +75,6 @@ def check_dates(body: Mapping[str, Any], *fields: str, context: str) -> None:
             raise ValidationError(f"{context}: {field} must be a date YYYY-MM-DD", field=field)
 
 
-def check_email(body: Mapping[str, Any], *, context: str) -> None:
-    email = body.get("email")
-    if email is not None and not _EMAIL.fullmatch(str(email)):
-        raise ValidationError(f"{context}: email is not an email address", field="email")
-
-
 def validate_customer_create(body: Mapping[str, Any]) -> None:
     """type/email/country always; an individual needs first_name, last_name, id_type and
     id_number; a business needs business_name, registration_number and
@@ -101,7 +84,7 @@ def validate_customer_create(body: Mapping[str, Any]) -> None:
     kind = str(body["type"])
     if kind not in CUSTOMER_TYPES:
         raise ValidationError(f"{ctx}: type must be individual or business", field="type")
-    check_email(body, context=ctx)
+    check_email(body, "email", context=ctx)
     if not _ISO2.fullmatch(str(body["country"])):
         raise ValidationError(f"{ctx}: country must be an ISO-2 code like NG", field="country")
     if kind == "individual":
@@ -133,7 +116,7 @@ def validate_customer_update(body: Mapping[str, Any]) -> None:
     ctx = "customer update"
     if not body:
         raise ValidationError(f"{ctx}: nothing to change", field=None)
-    check_email(body, context=ctx)
+    check_email(body, "email", context=ctx)
     address = body.get("address")
     if address is not None and not isinstance(address, Mapping):
         raise ValidationError(f"{ctx}: address must be an Address or a mapping", field="address")
@@ -165,30 +148,9 @@ def _page_size(value: int | None, name: str) -> None:
         raise ValidationError(f"customers: {name} must be 1..{MAX_PAGE_SIZE}", field=name)
 
 
-def customer_list_body(body: Any) -> Any:
-    """Fold the SPEC's ``data{customers[], pagination{}}`` into the Laravel paginator
-    shape; the plain ``data[]`` and the paginator pass unchanged."""
-    if not isinstance(body, Mapping):
-        return body
-    data = body.get("data")
-    if not isinstance(data, Mapping) or not isinstance(data.get("customers"), list):
-        return body
-    pagination = data.get("pagination")
-    folded: dict[str, Any] = {k: v for k, v in body.items() if k != "data"}
-    folded["data"] = data["customers"]
-    if isinstance(pagination, Mapping):
-        folded["meta"] = {
-            "current_page": pagination.get("current_page"),
-            "last_page": pagination.get("total_pages"),
-            "per_page": pagination.get("per_page"),
-            "total": pagination.get("total_count"),
-        }
-    return folded
-
-
 def _owner_dict(owner: OwnerInput | Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(owner, OwnerInput):
-        return cast(dict[str, Any], wire(owner))
+        return wire(owner)
     if isinstance(owner, Mapping):
         return cast(dict[str, Any], wire(dict(owner)))
     raise ValidationError(
@@ -279,12 +241,7 @@ class Customers(Resource):
             verification_status=verification_status, status=status, type=type,
             paginate=paginate, page=page, per_page=per_page, limit=limit,
         )  # fmt: skip
-        return cast(
-            Page[Customer],
-            await call_normalized(
-                self._pipeline, routes.CUSTOMERS_LIST, customer_list_body, params=params or None
-            ),
-        )
+        return cast(Page[Customer], await self._call(routes.CUSTOMERS_LIST, params=params or None))
 
     async def iter(
         self,
@@ -315,10 +272,8 @@ class Customers(Resource):
 
     async def get(self, customer_id: str) -> Customer:
         """One customer, with its files; ``NotFoundError`` if unknown."""
-        require_ids("customer", customer_id=customer_id)
-        return cast(
-            Customer, await self._call(routes.CUSTOMERS_GET, path={"customer_id": customer_id})
-        )
+        path = require_ids("customer", customer_id=customer_id)
+        return cast(Customer, await self._call(routes.CUSTOMERS_GET, path=path))
 
     async def update(
         self,
@@ -340,7 +295,7 @@ class Customers(Resource):
         """Change the given fields only (sent as ``PUT``, which the SDKs use; the SPEC
         says ``PATCH`` with the same partial body). ``*_file`` fields take uploaded file
         ids, like ``upload_files``."""
-        require_ids("customer update", customer_id=customer_id)
+        path = require_ids("customer update", customer_id=customer_id)
         body = request_body(
             request, first_name=first_name, last_name=last_name, business_name=business_name,
             email=email, phone_number=phone_number, address=address, id_file=id_file,
@@ -348,10 +303,7 @@ class Customers(Resource):
             liveness_check_file=liveness_check_file,
         )  # fmt: skip
         validate_customer_update(body)
-        return cast(
-            Customer,
-            await self._call(routes.CUSTOMERS_UPDATE, path={"customer_id": customer_id}, json=body),
-        )
+        return cast(Customer, await self._call(routes.CUSTOMERS_UPDATE, path=path, json=body))
 
     async def add_kyc(
         self,
@@ -368,7 +320,7 @@ class Customers(Resource):
     ) -> Customer:
         """Add KYC data some rails ask for (date of birth, address, id validity).
         Dates are ``YYYY-MM-DD``; answers the customer with ``kyc_data``."""
-        require_ids("customer KYC", customer_id=customer_id)
+        path = require_ids("customer KYC", customer_id=customer_id)
         body = request_body(
             request, dob=dob, street=street, city=city, zip_code=zip_code,
             id_expiry_date=id_expiry_date, id_issue_date=id_issue_date,
@@ -376,12 +328,7 @@ class Customers(Resource):
         if not body:
             raise ValidationError("customer KYC: nothing to add", field=None)
         check_dates(body, *DATE_FIELDS, context="customer KYC")
-        return cast(
-            Customer,
-            await self._call(
-                routes.CUSTOMERS_ADD_KYC, path={"customer_id": customer_id}, json=body
-            ),
-        )
+        return cast(Customer, await self._call(routes.CUSTOMERS_ADD_KYC, path=path, json=body))
 
     # -- files -------------------------------------------------------------------------------
 
@@ -398,7 +345,7 @@ class Customers(Resource):
     ) -> Ack:
         """Attach already uploaded files (ids from a presign) to the customer; a newer
         file replaces an older one of the same kind. ``upload_file`` does it all."""
-        require_ids("customer files", customer_id=customer_id)
+        path = require_ids("customer files", customer_id=customer_id)
         body = request_body(
             request, id_file=id_file, id_file_back=id_file_back,
             proof_of_address_file=proof_of_address_file,
@@ -408,13 +355,7 @@ class Customers(Resource):
             raise ValidationError(
                 f"customer files: give at least one of {', '.join(FILE_FIELDS)}", field="id_file"
             )
-        return cast(
-            Ack,
-            await call_normalized(
-                self._pipeline, routes.CUSTOMERS_UPLOAD_FILES, ack_body,
-                path={"customer_id": customer_id}, json=body,
-            ),
-        )  # fmt: skip
+        return cast(Ack, await self._call(routes.CUSTOMERS_UPLOAD_FILES, path=path, json=body))
 
     async def upload_file(
         self,
@@ -466,26 +407,18 @@ class Customers(Resource):
 
     async def list_beneficiaries(self, customer_id: str) -> builtins.list[Beneficiary]:
         """People this customer has paid, for repeat payouts."""
-        require_ids("beneficiaries", customer_id=customer_id)
+        path = require_ids("beneficiaries", customer_id=customer_id)
         return cast(
             builtins.list[Beneficiary],
-            await self._call(
-                routes.CUSTOMERS_LIST_BENEFICIARIES, path={"customer_id": customer_id}
-            ),
+            await self._call(routes.CUSTOMERS_LIST_BENEFICIARIES, path=path),
         )
 
     async def get_beneficiary(self, customer_id: str, beneficiary_id: str) -> Beneficiary:
         """One beneficiary. The SPEC wraps it in an array, a plain object is read too;
         the entry with this id is returned (``NotFoundError`` when the array is empty)."""
-        require_ids("beneficiary", customer_id=customer_id, beneficiary_id=beneficiary_id)
+        path = require_ids("beneficiary", customer_id=customer_id, beneficiary_id=beneficiary_id)
         route = routes.CUSTOMERS_GET_BENEFICIARY
-        items = cast(
-            builtins.list[Beneficiary],
-            await call_normalized(
-                self._pipeline, route, listify_data,
-                path={"customer_id": customer_id, "beneficiary_id": beneficiary_id},
-            ),
-        )  # fmt: skip
+        items = cast(builtins.list[Beneficiary], await self._call(route, path=path))
         if not items:
             raise NotFoundError("Beneficiary not found", status=404, route=route.name)
         return next((b for b in items if b.id == beneficiary_id), items[0])
@@ -494,14 +427,8 @@ class Customers(Resource):
 
     async def submit(self, customer_id: str) -> CustomerActionResult:
         """Submit a business customer for KYB verification (sends no body)."""
-        require_ids("submit", customer_id=customer_id)
-        return cast(
-            CustomerActionResult,
-            await call_normalized(
-                self._pipeline, routes.CUSTOMERS_SUBMIT, ack_body,
-                path={"customer_id": customer_id},
-            ),
-        )  # fmt: skip
+        path = require_ids("submit", customer_id=customer_id)
+        return cast(CustomerActionResult, await self._call(routes.CUSTOMERS_SUBMIT, path=path))
 
     async def upgrade_kyb_scope(
         self, customer_id: str, owners: Sequence[OwnerInput | Mapping[str, Any]]
@@ -509,51 +436,39 @@ class Customers(Resource):
         """Raise a business's KYB scope from MINIMAL to FULL by naming its owners
         (``first_name``, ``last_name``, ``ownership_percentage``); the percentages must
         total exactly 100, checked here with exact decimals before sending."""
-        require_ids("KYB scope upgrade", customer_id=customer_id)
+        path = require_ids("KYB scope upgrade", customer_id=customer_id)
         if isinstance(owners, str | bytes | Mapping):
             raise ValidationError("KYB scope upgrade: owners must be a list", field="owners")
         items = [_owner_dict(o) for o in owners]
         validate_owners(items)
         return cast(
             CustomerActionResult,
-            await call_normalized(
-                self._pipeline, routes.CUSTOMERS_UPGRADE_KYB_SCOPE, ack_body,
-                path={"customer_id": customer_id}, json={"owners": items},
-            ),
-        )  # fmt: skip
+            await self._call(routes.CUSTOMERS_UPGRADE_KYB_SCOPE, path=path, json={"owners": items}),
+        )
 
     async def link_kyc_session(self, customer_id: str, signa_session_id: str) -> Customer:
         """Verify the customer with an approved Signa KYC session (needs the opt-in
         scope ``compliance-kyc:pii:read``). The session must be APPROVED with DOCUMENTS
         within 365 days and match the customer, else the API answers 400/409/422."""
-        require_ids("link KYC session", customer_id=customer_id)
+        path = require_ids("link KYC session", customer_id=customer_id)
         body = {"signa_session_id": signa_session_id}
         require(body, "signa_session_id", context="link KYC session")
         return cast(
-            Customer,
-            await self._call(
-                routes.CUSTOMERS_LINK_KYC_SESSION, path={"customer_id": customer_id}, json=body
-            ),
+            Customer, await self._call(routes.CUSTOMERS_LINK_KYC_SESSION, path=path, json=body)
         )
 
     # -- business owners ---------------------------------------------------------------------
 
     async def delete_owner(self, customer_id: str, owner_id: str) -> Ack:
-        require_ids("delete owner", customer_id=customer_id, owner_id=owner_id)
-        return cast(
-            Ack,
-            await call_normalized(
-                self._pipeline, routes.CUSTOMERS_DELETE_OWNER, ack_body,
-                path={"customer_id": customer_id, "owner_id": owner_id},
-            ),
-        )  # fmt: skip
+        path = require_ids("delete owner", customer_id=customer_id, owner_id=owner_id)
+        return cast(Ack, await self._call(routes.CUSTOMERS_DELETE_OWNER, path=path))
 
     async def get_owner_file_presigned_url(
         self, customer_id: str, owner_id: str, *, file_category: str
     ) -> PresignedUpload:
         """A URL for an owner's id document (``id_document_front``/``id_document_back``);
         ``upload_owner_documents`` does presign, PUT and attach together."""
-        require_ids("owner presign", customer_id=customer_id, owner_id=owner_id)
+        path = require_ids("owner presign", customer_id=customer_id, owner_id=owner_id)
         if file_category not in OWNER_FILE_CATEGORIES:
             raise ValidationError(
                 "owner presign: file_category must be id_document_front or id_document_back",
@@ -561,12 +476,12 @@ class Customers(Resource):
             )
         return cast(
             PresignedUpload,
-            await call_normalized(
-                self._pipeline, routes.CUSTOMERS_GET_OWNER_FILE_PRESIGNED_URL, presign_body,
-                path={"customer_id": customer_id, "owner_id": owner_id},
+            await self._call(
+                routes.CUSTOMERS_GET_OWNER_FILE_PRESIGNED_URL,
+                path=path,
                 json={"file_category": file_category},
             ),
-        )  # fmt: skip
+        )
 
     async def upload_owner_files(
         self,
@@ -577,16 +492,12 @@ class Customers(Resource):
         id_document_back: str | None = None,
     ) -> Ack:
         """Attach uploaded id documents (file ids) to an owner; the front is required."""
-        require_ids("owner files", customer_id=customer_id, owner_id=owner_id)
+        path = require_ids("owner files", customer_id=customer_id, owner_id=owner_id)
         body = compact(id_document_front=id_document_front, id_document_back=id_document_back)
         require(body, "id_document_front", context="owner files")
         return cast(
-            Ack,
-            await call_normalized(
-                self._pipeline, routes.CUSTOMERS_UPLOAD_OWNER_FILES, ack_body,
-                path={"customer_id": customer_id, "owner_id": owner_id}, json=body,
-            ),
-        )  # fmt: skip
+            Ack, await self._call(routes.CUSTOMERS_UPLOAD_OWNER_FILES, path=path, json=body)
+        )
 
     async def upload_owner_documents(
         self,
@@ -645,33 +556,24 @@ class Customers(Resource):
     # -- documents ---------------------------------------------------------------------------
 
     async def list_documents(self, customer_id: str) -> builtins.list[CustomerDocument]:
-        require_ids("documents", customer_id=customer_id)
+        path = require_ids("documents", customer_id=customer_id)
         return cast(
             builtins.list[CustomerDocument],
-            await self._call(routes.CUSTOMERS_LIST_DOCUMENTS, path={"customer_id": customer_id}),
+            await self._call(routes.CUSTOMERS_LIST_DOCUMENTS, path=path),
         )
 
     async def get_document(self, customer_id: str, document_id: str) -> CustomerDocument:
-        require_ids("document", customer_id=customer_id, document_id=document_id)
-        return cast(
-            CustomerDocument,
-            await self._call(
-                routes.CUSTOMERS_GET_DOCUMENT,
-                path={"customer_id": customer_id, "document_id": document_id},
-            ),
-        )
+        path = require_ids("document", customer_id=customer_id, document_id=document_id)
+        return cast(CustomerDocument, await self._call(routes.CUSTOMERS_GET_DOCUMENT, path=path))
 
     async def get_document_presigned_url(self, customer_id: str) -> PresignedUpload:
         """A URL for a customer document's file (sends no body); then ``create_document``
         with the ``file_id``. ``upload_document`` does both with the PUT between."""
-        require_ids("document presign", customer_id=customer_id)
+        path = require_ids("document presign", customer_id=customer_id)
         return cast(
             PresignedUpload,
-            await call_normalized(
-                self._pipeline, routes.CUSTOMERS_GET_DOCUMENT_PRESIGNED_URL, presign_body,
-                path={"customer_id": customer_id},
-            ),
-        )  # fmt: skip
+            await self._call(routes.CUSTOMERS_GET_DOCUMENT_PRESIGNED_URL, path=path),
+        )
 
     async def create_document(
         self,
@@ -686,14 +588,12 @@ class Customers(Resource):
     ) -> CustomerDocument:
         """Record an uploaded file as a document. ``type`` e.g. ``PROOF_OF_ADDRESS``
         (the API has not published the full list, so other values are sent as given)."""
-        require_ids("document", customer_id=customer_id)
+        path = require_ids("document", customer_id=customer_id)
         body = request_body(request, type=type, name=name, file_id=file_id, description=description)
         require(body, "type", "name", "file_id", context="document")
         return cast(
             CustomerDocument,
-            await self._call(
-                routes.CUSTOMERS_CREATE_DOCUMENT, path={"customer_id": customer_id}, json=body
-            ),
+            await self._call(routes.CUSTOMERS_CREATE_DOCUMENT, path=path, json=body),
         )
 
     async def upload_document(
@@ -740,24 +640,15 @@ class Customers(Resource):
         file_id: str | None = None,
         description: str | None = None,
     ) -> CustomerDocument:
-        require_ids("document update", customer_id=customer_id, document_id=document_id)
+        path = require_ids("document update", customer_id=customer_id, document_id=document_id)
         body = request_body(request, type=type, name=name, file_id=file_id, description=description)
         if not body:
             raise ValidationError("document update: nothing to change", field=None)
         return cast(
             CustomerDocument,
-            await self._call(
-                routes.CUSTOMERS_UPDATE_DOCUMENT,
-                path={"customer_id": customer_id, "document_id": document_id}, json=body,
-            ),
-        )  # fmt: skip
+            await self._call(routes.CUSTOMERS_UPDATE_DOCUMENT, path=path, json=body),
+        )
 
     async def delete_document(self, customer_id: str, document_id: str) -> Ack:
-        require_ids("delete document", customer_id=customer_id, document_id=document_id)
-        return cast(
-            Ack,
-            await call_normalized(
-                self._pipeline, routes.CUSTOMERS_DELETE_DOCUMENT, ack_body,
-                path={"customer_id": customer_id, "document_id": document_id},
-            ),
-        )  # fmt: skip
+        path = require_ids("delete document", customer_id=customer_id, document_id=document_id)
+        return cast(Ack, await self._call(routes.CUSTOMERS_DELETE_DOCUMENT, path=path))

@@ -7,9 +7,8 @@ from typing import cast
 from ..errors import ValidationError
 from ..models.swaps import AmountType, Refund, RefundRequest, Swap, SwapRequest
 from ..routes import swaps as routes
-from ..validation import positive, require
-from .base import Resource
-from .collections import Amount, check_choice, check_max_length, to_amount, wire
+from ..validation import Amount, check_choice, check_max_length, positive, require, to_amount
+from .base import Resource, wire
 
 REFUND_LIMITS = {"reason": 250, "reference": 100}
 

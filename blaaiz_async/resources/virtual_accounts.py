@@ -15,9 +15,8 @@ from ..models.virtual_accounts import (
     VirtualBankAccountCreate,
 )
 from ..routes import virtual_accounts as routes
-from ..validation import compact, require
-from .base import Resource
-from .files import ack_body, call_normalized, listify_data, request_body, require_ids
+from ..validation import compact, require, require_ids
+from .base import Resource, request_body
 
 VBA_CURRENCIES = frozenset({"NGN", "GBP", "USD", "EUR"})
 NEEDS_INDIVIDUAL = frozenset({"GBP", "USD", "EUR"})
@@ -94,8 +93,7 @@ class VirtualBankAccounts(Resource):
         )
         validate_vba_create(body, currency)
         return cast(
-            builtins.list[VirtualBankAccount],
-            await call_normalized(self._pipeline, routes.VBA_CREATE, listify_data, json=body),
+            builtins.list[VirtualBankAccount], await self._call(routes.VBA_CREATE, json=body)
         )
 
     async def list(
@@ -106,26 +104,21 @@ class VirtualBankAccounts(Resource):
         params = compact(wallet_id=wallet_id, customer_id=customer_id)
         return cast(
             builtins.list[VirtualBankAccount],
-            await call_normalized(
-                self._pipeline, routes.VBA_LIST, listify_data, params=params or None
-            ),
+            await self._call(routes.VBA_LIST, params=params or None),
         )
 
     async def get(self, vba_id: str) -> VirtualBankAccount:
         """One virtual account; ``NotFoundError`` if unknown."""
-        require_ids("virtual account", vba_id=vba_id)
-        return cast(VirtualBankAccount, await self._call(routes.VBA_GET, path={"vba_id": vba_id}))
+        path = require_ids("virtual account", vba_id=vba_id)
+        return cast(VirtualBankAccount, await self._call(routes.VBA_GET, path=path))
 
     async def close(self, vba_id: str, *, reason: str | None = None) -> VirtualBankAccountClosure:
         """Close a virtual account so it stops receiving money. Without ``reason`` no
         body is sent. Closing a closed account is refused (``BadRequestError``)."""
-        require_ids("close virtual account", vba_id=vba_id)
+        path = require_ids("close virtual account", vba_id=vba_id)
         body = {"reason": reason} if reason else None
         return cast(
-            VirtualBankAccountClosure,
-            await call_normalized(
-                self._pipeline, routes.VBA_CLOSE, ack_body, path={"vba_id": vba_id}, json=body
-            ),
+            VirtualBankAccountClosure, await self._call(routes.VBA_CLOSE, path=path, json=body)
         )
 
     async def get_identification_type(

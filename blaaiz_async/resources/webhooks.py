@@ -19,9 +19,8 @@ from ..models.webhooks import (
     WebhookUpdate,
 )
 from ..routes import webhooks as routes
-from ..validation import positive, require
-from .base import Resource
-from .collections import Amount, check_email, check_https, to_amount, wire
+from ..validation import Amount, check_email, check_https, positive, require, to_amount
+from .base import Resource, wire
 
 URL_FIELDS = ("payout_url", "collection_url", "customer_url", "virtual_account_url", "kyc_url")
 

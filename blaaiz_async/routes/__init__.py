@@ -15,11 +15,12 @@ from typing import Any
 
 from .base import API, Route, route
 
-# Every module of this package but ``base`` declares the routes of one API group.
+# Every module of this package but ``base`` (the ``Route`` type) and ``shapes`` (the
+# response folding functions routes name) declares the routes of one API group.
 _GROUPS: tuple[ModuleType, ...] = tuple(
     importlib.import_module(f"{__name__}.{info.name}")
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name)
-    if info.name != "base"
+    if info.name not in ("base", "shapes")
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -25,8 +25,11 @@ class Route(Generic[T]):
 
     ``envelope`` is the key path to the payload in the response body: ``("data",)`` for
     the usual ``{message, data}``, ``("transaction",)`` for payouts, ``()`` for a bare
-    object. ``idempotent`` routes may be retried after a 5xx or a dropped connection;
-    the others are never sent twice once they may have reached the server.
+    object. ``normalize``, when set, folds the known variants of this endpoint's body
+    into the declared shape before the envelope is followed (a pure function of the
+    decoded body, ``None`` for an empty one; see ``routes.shapes``). ``idempotent``
+    routes may be retried after a 5xx or a dropped connection; the others are never
+    sent twice once they may have reached the server.
     """
 
     name: str
@@ -36,6 +39,7 @@ class Route(Generic[T]):
     response: Any
     idempotent: bool
     envelope: tuple[str, ...] = ("data",)
+    normalize: Callable[[Any], Any] | None = None
     paginated: bool = False
     auth: bool = True
     summary: str = ""
@@ -75,6 +79,7 @@ def route(
     scopes: Iterable[Scope],
     idempotent: bool | None = None,
     envelope: tuple[str, ...] = ("data",),
+    normalize: Callable[[Any], Any] | None = None,
     paginated: bool = False,
     auth: bool = True,
     summary: str = "",
@@ -89,6 +94,7 @@ def route(
         response=response,
         idempotent=method in ("GET", "PUT", "DELETE", "HEAD") if idempotent is None else idempotent,
         envelope=envelope,
+        normalize=normalize,
         paginated=paginated,
         auth=auth,
         summary=summary,

@@ -2,9 +2,10 @@
 
 ``customers.list`` is one route (one verb and path) whatever the shape: a plain
 ``data[]``, the Laravel paginator (``paginate=true``) or the SPEC's
-``data{customers[], pagination{}}``; the resource folds the last into the paginator
-before structuring, so it is declared paginated over ``list[Customer]``. Acks
-(``{message}``, or an empty 204) are whole-body models (``envelope=()``).
+``data{customers[], pagination{}}``; its ``normalize`` folds the last into the
+paginator, so it is declared paginated over ``list[Customer]``. Acks (``{message}``, or
+an empty 204) are whole-body models (``envelope=()``, ``normalize=ack_body``); presign
+answers are read wherever the URL sits (``presign_body``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ..models.customers import (
 from ..models.files import PresignedUpload
 from ..scopes import Scope as S
 from .base import route
+from .shapes import ack_body, customer_list_body, listify_data, presign_body
 
 C = "/customer"
 ONE = C + "/{customer_id}"
@@ -30,6 +32,7 @@ CUSTOMERS_CREATE = route(
 )  # fmt: skip
 CUSTOMERS_LIST = route(
     "customers.list", "GET", C, list[Customer], scopes=R, paginated=True,
+    normalize=customer_list_body,
     summary="Customers with filters; paginate=true pages them (page, per_page/limit).",
 )  # fmt: skip
 CUSTOMERS_GET = route("customers.get", "GET", ONE, Customer, scopes=R, summary="One customer.")
@@ -43,7 +46,7 @@ CUSTOMERS_ADD_KYC = route(
 )  # fmt: skip
 CUSTOMERS_UPLOAD_FILES = route(
     "customers.upload_files", "POST", ONE + "/files", Ack, scopes=W, envelope=(),
-    summary="Attach uploaded file ids (id_file, ...) to the customer.",
+    normalize=ack_body, summary="Attach uploaded file ids (id_file, ...) to the customer.",
 )  # fmt: skip
 CUSTOMERS_LIST_BENEFICIARIES = route(
     "customers.list_beneficiaries", "GET", ONE + "/beneficiary", list[Beneficiary],
@@ -51,16 +54,16 @@ CUSTOMERS_LIST_BENEFICIARIES = route(
 )  # fmt: skip
 CUSTOMERS_GET_BENEFICIARY = route(
     "customers.get_beneficiary", "GET", ONE + "/beneficiary/{beneficiary_id}",
-    list[Beneficiary], scopes={S.BENEFICIARY_READ},
+    list[Beneficiary], scopes={S.BENEFICIARY_READ}, normalize=listify_data,
     summary="One beneficiary; the SPEC example wraps it in an array (an object is also read).",
 )  # fmt: skip
 CUSTOMERS_SUBMIT = route(
     "customers.submit", "POST", ONE + "/submit", CustomerActionResult, scopes=W, envelope=(),
-    summary="Submit a business customer for KYB verification (no body).",
+    normalize=ack_body, summary="Submit a business customer for KYB verification (no body).",
 )  # fmt: skip
 CUSTOMERS_UPGRADE_KYB_SCOPE = route(
     "customers.upgrade_kyb_scope", "POST", ONE + "/upgrade-kyb-scope", CustomerActionResult,
-    scopes=W, envelope=(),
+    scopes=W, envelope=(), normalize=ack_body,
     summary="Business KYB scope MINIMAL -> FULL, with owners totalling 100 %.",
 )  # fmt: skip
 CUSTOMERS_LINK_KYC_SESSION = route(
@@ -70,16 +73,18 @@ CUSTOMERS_LINK_KYC_SESSION = route(
 )  # fmt: skip
 CUSTOMERS_DELETE_OWNER = route(
     "customers.delete_owner", "DELETE", ONE + "/owner/{owner_id}", Ack, scopes=W,
-    envelope=(), summary="Remove a business owner.",
+    envelope=(), normalize=ack_body, summary="Remove a business owner.",
 )  # fmt: skip
 CUSTOMERS_GET_OWNER_FILE_PRESIGNED_URL = route(
     "customers.get_owner_file_presigned_url", "POST",
     ONE + "/owner/{owner_id}/file/presigned-url", PresignedUpload, scopes={S.FILE_UPLOAD},
+    normalize=presign_body,
     summary="A presigned URL for an owner's id document (front or back).",
 )  # fmt: skip
 CUSTOMERS_UPLOAD_OWNER_FILES = route(
     "customers.upload_owner_files", "POST", ONE + "/owner/{owner_id}/files", Ack,
-    scopes=W, envelope=(), summary="Attach uploaded id documents to an owner.",
+    scopes=W, envelope=(), normalize=ack_body,
+    summary="Attach uploaded id documents to an owner.",
 )  # fmt: skip
 CUSTOMERS_LIST_DOCUMENTS = route(
     "customers.list_documents", "GET", ONE + "/document", list[CustomerDocument], scopes=R,
@@ -91,7 +96,7 @@ CUSTOMERS_GET_DOCUMENT = route(
 )  # fmt: skip
 CUSTOMERS_GET_DOCUMENT_PRESIGNED_URL = route(
     "customers.get_document_presigned_url", "POST", ONE + "/document/presigned-url",
-    PresignedUpload, scopes={S.FILE_UPLOAD},
+    PresignedUpload, scopes={S.FILE_UPLOAD}, normalize=presign_body,
     summary="A presigned URL for a customer document (no body).",
 )  # fmt: skip
 CUSTOMERS_CREATE_DOCUMENT = route(
@@ -104,5 +109,5 @@ CUSTOMERS_UPDATE_DOCUMENT = route(
 )  # fmt: skip
 CUSTOMERS_DELETE_DOCUMENT = route(
     "customers.delete_document", "DELETE", ONE + "/document/{document_id}", Ack,
-    scopes=W, envelope=(), summary="Remove a document.",
+    scopes=W, envelope=(), normalize=ack_body, summary="Remove a document.",
 )  # fmt: skip

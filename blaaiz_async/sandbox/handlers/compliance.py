@@ -20,10 +20,11 @@ import re
 import secrets
 import time
 import urllib.parse
+from collections.abc import Callable
 from typing import Any
 
 from ..state import Record, SandboxState, new_id, now_iso
-from . import Call, Reply, body_of, error, handles, invalid, missing, ok
+from . import Call, Handler, Reply, body_of, error, handles, invalid, missing, ok
 from .collections import iso
 
 # -- KYC sessions --------------------------------------------------------------------------
@@ -74,7 +75,12 @@ def _https(value: Any) -> bool:
     return parts.scheme == "https" and bool(parts.netloc)
 
 
-def _limited(state: SandboxState, name: str, *limits: tuple[int, float]) -> Reply | None:
+Limit = tuple[int, float]  # (count, window seconds)
+SessionCheck = Callable[[Record], Reply | None]
+SessionHandler = Callable[[SandboxState, Call, Record], Reply]
+
+
+def _limited(state: SandboxState, name: str, *limits: Limit) -> Reply | None:
     """Per-business limits of one endpoint: (count, window seconds) pairs."""
     windows = state.collection("signa_rate_windows")
     now = time.time()
@@ -89,6 +95,42 @@ def _limited(state: SandboxState, name: str, *limits: tuple[int, float]) -> Repl
     for _, seconds in limits:
         windows[f"{name}/{int(seconds)}"]["used"] += 1
     return None
+
+
+def _handles(name: str, *limits: Limit) -> Callable[[Handler], Handler]:
+    """``handles``, with the endpoint's per-business rate limits checked first."""
+
+    def register(fn: Handler) -> Handler:
+        def limited(state: SandboxState, call: Call) -> Reply:
+            return _limited(state, name, *limits) or fn(state, call)
+
+        handles(name)(limited if limits else fn)
+        return fn
+
+    return register
+
+
+def _on_session(
+    name: str, *checks: SessionCheck, limits: tuple[Limit, ...] = ()
+) -> Callable[[SessionHandler], SessionHandler]:
+    """Register the handler of one session's endpoint: an unknown ``session_id`` answers
+    404, then each check may refuse the session; the handler gets the session."""
+
+    def register(fn: SessionHandler) -> SessionHandler:
+        @_handles(name, *limits)
+        def handler(state: SandboxState, call: Call) -> Reply:
+            session = _sessions(state).get(call.path["session_id"])
+            if session is None:
+                return error(404, "Session not found")
+            for check in checks:
+                refusal = check(session)
+                if refusal is not None:
+                    return refusal
+            return fn(state, call, session)
+
+        return fn
+
+    return register
 
 
 def _session_errors(body: Record) -> dict[str, str]:
@@ -176,33 +218,18 @@ def compliance_list_sessions(state: SandboxState, call: Call) -> Reply:
     return ok({"sessions": window, "total": len(sessions), "limit": limit, "offset": offset})
 
 
-def _session(state: SandboxState, call: Call) -> tuple[Record | None, Reply | None]:
-    session = _sessions(state).get(call.path["session_id"])
-    if session is None:
-        return None, error(404, "Session not found")
-    return session, None
-
-
 def _touch(session: Record, **changes: Any) -> None:
     session.update(changes)
     session["updated_at"] = now_iso()
 
 
-@handles("compliance.get_session")
-def compliance_get_session(state: SandboxState, call: Call) -> Reply:
-    session, err = _session(state, call)
-    if err is not None:
-        return err
-    assert session is not None
+@_on_session("compliance.get_session")
+def compliance_get_session(state: SandboxState, call: Call, session: Record) -> Reply:
     return ok(public(session))
 
 
-@handles("compliance.submit_session")
-def compliance_submit_session(state: SandboxState, call: Call) -> Reply:
-    session, err = _session(state, call)
-    if err is not None:
-        return err
-    assert session is not None
+@_on_session("compliance.submit_session")
+def compliance_submit_session(state: SandboxState, call: Call, session: Record) -> Reply:
     if session["fulfilment_mode"] != "HEADLESS":
         return invalid({"fulfilment_mode": "Only HEADLESS sessions can be submitted."})
     if session["status"] not in OPEN:
@@ -213,12 +240,8 @@ def compliance_submit_session(state: SandboxState, call: Call) -> Reply:
     return ok(public(session), "Session submitted")
 
 
-@handles("compliance.cancel_session")
-def compliance_cancel_session(state: SandboxState, call: Call) -> Reply:
-    session, err = _session(state, call)
-    if err is not None:
-        return err
-    assert session is not None
+@_on_session("compliance.cancel_session")
+def compliance_cancel_session(state: SandboxState, call: Call, session: Record) -> Reply:
     if session["status"] in TERMINAL:
         return error(409, f"The session is {session['status']} and cannot be cancelled.")
     _touch(session, status="CANCELLED", completed_at=now_iso(), _token=None, _link=None)
@@ -233,17 +256,12 @@ def _headless_open(session: Record) -> Reply | None:
     return None
 
 
-@handles("compliance.create_document_upload_url")
-def compliance_create_document_upload_url(state: SandboxState, call: Call) -> Reply:
+@_on_session("compliance.create_document_upload_url", _headless_open)
+def compliance_create_document_upload_url(
+    state: SandboxState, call: Call, session: Record
+) -> Reply:
     from ..app import STORAGE_PATH  # the app imports this package: import at call time
 
-    session, err = _session(state, call)
-    if err is not None:
-        return err
-    assert session is not None
-    err = _headless_open(session)
-    if err is not None:
-        return err
     body = body_of(call)
     errs = missing(body, "file_name", "id_doc_type")
     if not errs:
@@ -276,15 +294,8 @@ def compliance_create_document_upload_url(state: SandboxState, call: Call) -> Re
     )
 
 
-@handles("compliance.upload_session_document")
-def compliance_upload_session_document(state: SandboxState, call: Call) -> Reply:
-    session, err = _session(state, call)
-    if err is not None:
-        return err
-    assert session is not None
-    err = _headless_open(session)
-    if err is not None:
-        return err
+@_on_session("compliance.upload_session_document", _headless_open)
+def compliance_upload_session_document(state: SandboxState, call: Call, session: Record) -> Reply:
     body = body_of(call)
     errs = missing(body, "filename", "content_type", "id_doc_type", "country")
     if not errs:
@@ -339,15 +350,8 @@ def _hosted_open(session: Record) -> Reply | None:
     return None
 
 
-@handles("compliance.issue_verification_link")
-def compliance_issue_verification_link(state: SandboxState, call: Call) -> Reply:
-    session, err = _session(state, call)
-    if err is not None:
-        return err
-    assert session is not None
-    err = _hosted_open(session)
-    if err is not None:
-        return err
+@_on_session("compliance.issue_verification_link", _hosted_open)
+def compliance_issue_verification_link(state: SandboxState, call: Call, session: Record) -> Reply:
     link = {
         "verification_link": f"{call.origin}/signa/verify/{secrets.token_urlsafe(24)}",
         "link_expires_at": iso(time.time() + LINK_TTL),
@@ -356,17 +360,10 @@ def compliance_issue_verification_link(state: SandboxState, call: Call) -> Reply
     return ok(link, "Verification link issued")
 
 
-@handles("compliance.issue_access_token")
-def compliance_issue_access_token(state: SandboxState, call: Call) -> Reply:
+@_on_session("compliance.issue_access_token", _hosted_open)
+def compliance_issue_access_token(state: SandboxState, call: Call, session: Record) -> Reply:
     """Same token while more than 10 minutes remain; later a new one, which invalidates
     the previous token and the verification link."""
-    session, err = _session(state, call)
-    if err is not None:
-        return err
-    assert session is not None
-    err = _hosted_open(session)
-    if err is not None:
-        return err
     now = time.time()
     token = session["_token"]
     if token is None or token["expires_at"] - now <= ACCESS_TOKEN_REUSE:
@@ -382,43 +379,24 @@ def compliance_issue_access_token(state: SandboxState, call: Call) -> Reply:
     )
 
 
-def _with_verdict(state: SandboxState, call: Call) -> tuple[Record | None, Reply | None]:
-    session, err = _session(state, call)
-    if err is not None:
-        return None, err
-    assert session is not None
+def _after_verdict(session: Record) -> Reply | None:
     if session["status"] not in VERDICTS:
-        return None, error(409, "Session data is available only after a verdict.")
-    return session, None
+        return error(409, "Session data is available only after a verdict.")
+    return None
 
 
-@handles("compliance.get_applicant_data")
-def compliance_get_applicant_data(state: SandboxState, call: Call) -> Reply:
-    session, err = _with_verdict(state, call)
-    if err is not None:
-        return err
-    assert session is not None
+@_on_session("compliance.get_applicant_data", _after_verdict)
+def compliance_get_applicant_data(state: SandboxState, call: Call, session: Record) -> Reply:
     return ok(session["_applicant"])
 
 
-@handles("compliance.list_documents")
-def compliance_list_documents(state: SandboxState, call: Call) -> Reply:
-    session, err = _with_verdict(state, call)
-    if err is not None:
-        return err
-    assert session is not None
+@_on_session("compliance.list_documents", _after_verdict)
+def compliance_list_documents(state: SandboxState, call: Call, session: Record) -> Reply:
     return ok([public(d) for d in session["_documents"]])
 
 
-@handles("compliance.get_document")
-def compliance_get_document(state: SandboxState, call: Call) -> Reply:
-    limited = _limited(state, "compliance.get_document", (30, 60.0), (600, 3600.0))
-    if limited is not None:
-        return limited
-    session, err = _with_verdict(state, call)
-    if err is not None:
-        return err
-    assert session is not None
+@_on_session("compliance.get_document", _after_verdict, limits=((30, 60.0), (600, 3600.0)))
+def compliance_get_document(state: SandboxState, call: Call, session: Record) -> Reply:
     document = next((d for d in session["_documents"] if d["id"] == call.path["document_id"]), None)
     if document is None:
         return error(404, "Document not found")
@@ -467,11 +445,8 @@ def _origin_ok(value: Any) -> bool:
     )
 
 
-@handles("signa_id.create_release_request")
+@_handles("signa_id.create_release_request", (30, 60.0))
 def signa_id_create_release_request(state: SandboxState, call: Call) -> Reply:
-    limited = _limited(state, "signa_id.create_release_request", (30, 60.0))
-    if limited is not None:
-        return limited
     body = body_of(call)
     errs = missing(body, "idempotency_key", "purpose", "scopes", "origin")
     scopes = body.get("scopes")
@@ -548,11 +523,8 @@ def _release_view(release: Record) -> Record:
     return {"release": public(release), "data": release["_data"] if active else None}
 
 
-@handles("signa_id.exchange_release_code")
+@_handles("signa_id.exchange_release_code", (30, 60.0))
 def signa_id_exchange_release_code(state: SandboxState, call: Call) -> Reply:
-    limited = _limited(state, "signa_id.exchange_release_code", (30, 60.0))
-    if limited is not None:
-        return limited
     body = body_of(call)
     errs = missing(body, "code")
     if errs:
