@@ -228,3 +228,27 @@ def test_payout_is_not_idempotent_and_reads_are() -> None:
 def test_scope_format_is_canonical() -> None:
     assert format_scopes([Scope.WALLET_READ, Scope.FEES_READ]) == "fees:read wallet:read"
     assert Decimal("1") == 1  # amounts compare as numbers
+
+
+# -- models ------------------------------------------------------------------------------------
+
+
+def test_optional_scalars_are_read_leniently_but_not_blindly() -> None:
+    from blaaiz_async.models import PageMeta, Wallet, converter
+
+    wallet = converter.structure(
+        {"id": 7, "currency_id": 12, "is_active": "true", "amount": "10.50", "new": 1}, Wallet
+    )
+    assert wallet.id == "7" and wallet.currency_id == "12" and wallet.is_active is True
+    assert wallet.amount == Decimal("10.50") and wallet.extra == {"new": 1}
+    assert converter.structure({"current_page": "2", "to": 3.0}, PageMeta).current_page == 2
+    for bad in (
+        {"id": "w", "currency": {"code": "NGN"}},
+        {"id": "w", "is_active": "maybe"},
+        {"id": "w", "amount": True},
+        {"id": "w", "amount": "lots"},
+    ):
+        with pytest.raises(Exception):  # noqa: B017 - cattrs wraps the ValueError
+            converter.structure(bad, Wallet)
+    with pytest.raises(Exception):  # noqa: B017
+        converter.structure({"current_page": float("inf")}, PageMeta)
