@@ -14,10 +14,10 @@ $(STAMP): pyproject.toml
 
 # Tests start their own redis-server on a free loopback port; install the binary when missing.
 redis-server:
-	@command -v redis-server >/dev/null 2>&1 || { \
+	@command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 || { \
 	  echo "installing redis-server"; \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q redis-server redis-tools; \
-	  else sudo apt-get update -q && sudo apt-get install -y -q redis-server redis-tools; fi; }
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server redis-tools; \
+	  else sudo apt-get update -q && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server redis-tools; fi; }
 
 demo: $(STAMP)
 	$(BIN)/blaaiz-async demo

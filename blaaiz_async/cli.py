@@ -108,7 +108,8 @@ async def _demo(args: argparse.Namespace) -> int:
         debited = before - sb.state.wallets[wallet]["amount"]
         print("summary")
         print(f"  payouts ok        {report.ok}")
-        print(f"  payouts failed    {report.failed} {dict(report.errors) or ''}")
+        errors = f" {dict(report.errors)}" if report.errors else ""
+        print(f"  payouts failed    {report.failed}{errors}")
         print(f"  payout requests   {sb.count('payouts.create')} (sandbox count)")
         print(f"  token requests    {sb.token_requests} (sandbox count)")
         print(f"  401 responses     {sb.status_count(401)}")
