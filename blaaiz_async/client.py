@@ -22,29 +22,18 @@ from .config import (
     resolve_environment,
 )
 from .pipeline import Pipeline
-from .resources.payouts import Fees, Payouts
-from .resources.transactions import Transactions
-from .resources.wallets import Currencies, Wallets
-
-# -- resource imports of group A --
-# isort: split
 from .resources.banks import Banks, MomoOperators
-from .resources.customers import Customers
-from .resources.files import Files
-from .resources.rates import Rates
-from .resources.virtual_accounts import VirtualBankAccounts
-
-# isort: split
-# -- end of group A imports --
-# -- resource imports of group B --
-# isort: split
 from .resources.collections import Collections
 from .resources.compliance import Compliance, SignaId
+from .resources.customers import Customers
+from .resources.files import Files
+from .resources.payouts import Fees, Payouts
+from .resources.rates import Rates
 from .resources.swaps import Refunds, Swaps
+from .resources.transactions import Transactions
+from .resources.virtual_accounts import VirtualBankAccounts
+from .resources.wallets import Currencies, Wallets
 from .resources.webhooks import Webhooks
-
-# isort: split
-# -- end of group B imports --
 from .retry import RetryPolicy
 from .scopes import Scope, ScopesArg, format_scopes, parse_scopes
 
@@ -78,46 +67,11 @@ class BlaaizClient:
         self._max_connections = max_connections
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
-        credentials = resolve_credentials(client_id, client_secret)
-        key = api_key if api_key is not None else os.environ.get("BLAAIZ_API_KEY")
         self.scopes: frozenset[Scope] | None = None
-        self.auth_mode: str
-        if token_provider is not None:
-            if token_store is not None:
-                raise ConfigurationError(
-                    "token_store is used by the built-in provider only; configure the store on "
-                    "your token_provider instead"
-                )
-            self._provider: TokenProvider | None = token_provider
-            self.auth_mode = "token_provider"
-            key = None
-        elif credentials is not None:
-            self.scopes = parse_scopes(scopes)
-            self._provider = ClientCredentialsProvider(
-                client_id=credentials.client_id,
-                client_secret=credentials.client_secret,
-                base_url=self.base_url,
-                scopes=self.scopes,
-                store=token_store,
-                session=lambda: self._session,
-                timeout=self.timeout,
-            )
-            self.auth_mode = "oauth"
-            key = None  # OAuth wins over a legacy key
-        elif key:
-            warnings.warn(
-                "x-blaaiz-api-key authentication is deprecated; create OAuth client credentials "
-                "under API & Webhooks and pass client_id/client_secret instead",
-                DeprecationWarning,
-                stacklevel=2,
-            )
-            self._provider = None
-            self.auth_mode = "api_key"
-        else:
-            raise ConfigurationError(
-                "no credentials: pass client_id and client_secret (or set BLAAIZ_CLIENT_ID and "
-                "BLAAIZ_CLIENT_SECRET), or a token_provider"
-            )
+        self._provider, key = self._choose_auth(
+            client_id=client_id, client_secret=client_secret, scopes=scopes,
+            token_store=token_store, token_provider=token_provider, api_key=api_key,
+        )  # fmt: skip
         self._pipeline = Pipeline(
             base_url=self.base_url,
             session=self._get_session,
@@ -127,27 +81,78 @@ class BlaaizClient:
             retry=retry or RetryPolicy(),
             timeout=self.timeout,
         )
-        self.wallets = Wallets(self._pipeline)
-        self.currencies = Currencies(self._pipeline)
-        self.transactions = Transactions(self._pipeline)
-        self.payouts = Payouts(self._pipeline)
-        self.fees = Fees(self._pipeline)
-        # -- resources of group A (banks, momo operators, customers, files, VBAs, rates) --
-        self.banks = Banks(self._pipeline)
-        self.momo_operators = MomoOperators(self._pipeline)
-        self.customers = Customers(self._pipeline)
-        self.files = Files(self._pipeline)
-        self.virtual_bank_accounts = VirtualBankAccounts(self._pipeline)
-        self.rates = Rates(self._pipeline)
-        # -- end of group A --
-        # -- resources of group B (collections, swaps, refunds, webhooks, compliance) --
-        self.collections = Collections(self._pipeline)
-        self.swaps = Swaps(self._pipeline)
-        self.refunds = Refunds(self._pipeline)
-        self.webhooks = Webhooks(self._pipeline)
-        self.compliance = Compliance(self._pipeline)
-        self.signa_id = SignaId(self._pipeline)
-        # -- end of group B --
+        p = self._pipeline
+        self.wallets = Wallets(p)
+        self.currencies = Currencies(p)
+        self.banks = Banks(p)
+        self.momo_operators = MomoOperators(p)
+        self.customers = Customers(p)
+        self.files = Files(p)
+        self.virtual_bank_accounts = VirtualBankAccounts(p)
+        self.collections = Collections(p)
+        self.payouts = Payouts(p)
+        self.swaps = Swaps(p)
+        self.rates = Rates(p)
+        self.refunds = Refunds(p)
+        self.transactions = Transactions(p)
+        self.fees = Fees(p)
+        self.webhooks = Webhooks(p)
+        self.compliance = Compliance(p)
+        self.signa_id = SignaId(p)
+
+    def _choose_auth(
+        self,
+        *,
+        client_id: str | None,
+        client_secret: str | None,
+        scopes: ScopesArg,
+        token_store: TokenStore | None,
+        token_provider: TokenProvider | None,
+        api_key: str | None,
+    ) -> tuple[TokenProvider | None, str | None]:
+        """A custom provider, else OAuth credentials, else a legacy key (OAuth wins)."""
+        if token_provider is not None:
+            given = {
+                "client_id": client_id, "client_secret": client_secret, "api_key": api_key,
+                "scopes": scopes, "token_store": token_store,
+            }  # fmt: skip
+            conflicting = sorted(name for name, value in given.items() if value is not None)
+            if conflicting:
+                raise ConfigurationError(
+                    f"token_provider replaces the built-in OAuth provider, so "
+                    f"{', '.join(conflicting)} would be ignored; configure them on your "
+                    "token_provider instead, or drop token_provider"
+                )
+            self.auth_mode = "token_provider"
+            return token_provider, None
+        credentials = resolve_credentials(client_id, client_secret)
+        if credentials is not None:
+            self.scopes = parse_scopes(scopes)
+            self.auth_mode = "oauth"
+            provider = ClientCredentialsProvider(
+                client_id=credentials.client_id,
+                client_secret=credentials.client_secret,
+                base_url=self.base_url,
+                scopes=self.scopes,
+                store=token_store,
+                session=lambda: self._session,
+                timeout=self.timeout,
+            )
+            return provider, None
+        key = api_key if api_key is not None else os.environ.get("BLAAIZ_API_KEY")
+        if key:
+            warnings.warn(
+                "x-blaaiz-api-key authentication is deprecated; create OAuth client credentials "
+                "under API & Webhooks and pass client_id/client_secret instead",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+            self.auth_mode = "api_key"
+            return None, key
+        raise ConfigurationError(
+            "no credentials: pass client_id and client_secret (or set BLAAIZ_CLIENT_ID and "
+            "BLAAIZ_CLIENT_SECRET), or a token_provider"
+        )
 
     def __repr__(self) -> str:
         client_id = getattr(self._provider, "client_id", None)

@@ -401,6 +401,11 @@ def test_configuration_errors(monkeypatch: pytest.MonkeyPatch) -> None:
         BlaaizClient(client_id="x", client_secret="y", environment="staging")
     with pytest.raises(ValueError, match="unknown scope"):
         BlaaizClient(client_id="x", client_secret="y", scopes="wallet:reed")
+    provider = ClientCredentialsProvider(
+        client_id="x", client_secret="y", base_url="http://127.0.0.1:9", scopes=frozenset()
+    )
+    with pytest.raises(ConfigurationError, match="client_secret, scopes"):
+        BlaaizClient(token_provider=provider, client_secret="y", scopes="read-only")
 
 
 async def test_unclosed_client_warns(sandbox: Sandbox) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
@@ -64,6 +65,7 @@ class Route(Generic[T]):
         )
 
 
+@functools.lru_cache(maxsize=256)
 def _template_regex(template: str) -> re.Pattern[str]:
     return re.compile(
         _PARAM.sub(r"[^/]+", re.escape(template).replace(r"\{", "{").replace(r"\}", "}"))
