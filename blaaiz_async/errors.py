@@ -100,7 +100,7 @@ class MalformedResponseError(BlaaizError):
     def __init__(self, message: str, *, status: int, body: Any, route: str | None) -> None:
         super().__init__(message)
         self.status = status
-        self.body = body
+        self.body = redact(body)
         self.route = route
 
 
@@ -147,7 +147,7 @@ class APIStatusError(BlaaizError):
     ) -> None:
         super().__init__(message)
         self.status = status
-        self.body = body
+        self.body = redact(body)
         self.route = route
         self.headers: Mapping[str, str] = dict(headers or {})
 
@@ -222,6 +222,27 @@ class RateLimitError(APIStatusError):
 
 class ServerError(APIStatusError):
     retryable = True
+
+
+# Keys whose values are credentials wherever they appear in a body an error keeps: the
+# OAuth token, Signa's hosted access token and release request token, card data.
+SECRET_KEYS = frozenset(
+    {"access_token", "refresh_token", "client_secret", "api_key", "secret", "webhook_secret"}
+    | {"request_token", "password", "card_number", "cvc", "security_answer"}
+)
+REDACTED = "***"
+
+
+def redact(body: Any) -> Any:
+    """``body`` with the values of ``SECRET_KEYS`` masked, at any depth; errors keep this."""
+    if isinstance(body, Mapping):
+        return {
+            k: REDACTED if k in SECRET_KEYS and v is not None else redact(v)
+            for k, v in body.items()
+        }
+    if isinstance(body, list):
+        return [redact(v) for v in body]
+    return body
 
 
 def classify_denial(message: str) -> DenialReason:

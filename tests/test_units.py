@@ -152,6 +152,20 @@ def test_error_message_sources() -> None:
     assert laravel.errors == {"email": ["bad"]} and laravel.field == "email"
 
 
+def test_error_bodies_never_keep_credentials() -> None:
+    from blaaiz_async.errors import MalformedResponseError
+
+    body = {"data": {"access_token": "tok", "expires_at": 1, "nested": [{"cvc": "123"}]}}
+    err = MalformedResponseError("bad", status=200, body=body, route="x")
+    masked = {"access_token": "***", "expires_at": 1, "nested": [{"cvc": "***"}]}
+    assert err.body == {"data": masked}
+    assert error_for_status(500, {"client_secret": "s", "token": "USDT"}).body == {
+        "client_secret": "***",
+        "token": "USDT",  # a crypto token symbol, not a credential
+    }
+    assert body["data"]["access_token"] == "tok"  # the caller's object is not changed
+
+
 @pytest.mark.parametrize(
     ("message", "reason"),
     [
