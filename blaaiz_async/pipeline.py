@@ -24,13 +24,14 @@ from .errors import (
     AuthenticationError,
     InsufficientScopeError,
     MalformedResponseError,
+    PermissionDeniedError,
     error_for_status,
 )
 from .models.converter import converter, dumps, loads
 from .models.pagination import Page, PageLinks, PageMeta
 from .retry import RetryPolicy, parse_retry_after
 from .routes import Route, find_route
-from .scopes import Scope
+from .scopes import OAUTH_ONLY, Scope, format_scopes
 
 log = logging.getLogger("blaaiz_async.http")
 
@@ -114,6 +115,13 @@ class Pipeline:
     ) -> Any:
         if route.auth and self._provider is not None and self._requested is not None:
             _guard(route, self._requested)  # nothing to fetch for: fail before any I/O
+        if route.auth and self._provider is None and route.scopes & OAUTH_ONLY:
+            raise PermissionDeniedError(
+                f"{route.name} needs OAuth client credentials: the API refuses legacy API keys "
+                f"for {format_scopes(route.scopes & OAUTH_ONLY)}",
+                status=403,
+                route=route.name,
+            )
         query = _encode_params(params)
         data = dumps(json) if json is not None else None
         attempt = 0

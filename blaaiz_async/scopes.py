@@ -48,6 +48,8 @@ S = Scope
 # Scopes granted only on request (PII) or only to businesses with the feature (Signa ID):
 # they are in no bundle and are never asked for unless named.
 _OPT_IN = frozenset({S.COMPLIANCE_KYC_PII_READ, S.SIGNA_ID_RELEASE})
+# Routes needing these refuse the legacy x-blaaiz-api-key outright.
+OAUTH_ONLY = frozenset({S.SIGNA_ID_RELEASE})
 
 
 class ScopeBundle(enum.Enum):

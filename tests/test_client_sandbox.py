@@ -537,3 +537,12 @@ async def test_a_rejected_token_is_never_adopted_again(sandbox: Sandbox) -> None
         results = await asyncio.gather(client.wallets.list(), later())
     assert all(results)
     assert sandbox.token_requests == 2
+
+
+async def test_api_keys_cannot_reach_oauth_only_routes(sandbox: Sandbox) -> None:
+    with pytest.warns(DeprecationWarning):
+        client = BlaaizClient(api_key=sandbox.add_api_key(), base_url=sandbox.url)
+    async with client:
+        with pytest.raises(PermissionDeniedError, match="OAuth"):
+            await client.signa_id.get_release("rel_1")
+    assert sandbox.count("signa_id.get_release") == 0
