@@ -393,8 +393,25 @@ async def test_session_document_downloads_are_rate_limited(sandbox: Sandbox) -> 
         [document] = await c.compliance.list_documents(session_id)
         for _ in range(30):
             await c.compliance.get_document(session_id, document.id)
-        with pytest.raises(RateLimitError):
+        with pytest.raises(RateLimitError) as info:
             await c.compliance.get_document(session_id, document.id)
+    assert info.value.retry_after is not None and 0 < info.value.retry_after <= 60
+    assert info.value.headers["Retry-After"] == str(int(info.value.retry_after))
+
+
+async def test_pii_answers_are_not_cacheable(sandbox: Sandbox) -> None:
+    async with scoped(sandbox, PRIVILEGED) as c:
+        session_id = await new_headless(c)
+        sandbox.state.collection("kyc_sessions")[session_id]["status"] = "APPROVED"
+        assert c.token_provider is not None
+        token = await c.token_provider.get_token()
+    url = f"{sandbox.url}/api/external/compliance/kyc/sessions/{session_id}/applicant-data"
+    async with (
+        aiohttp.ClientSession() as raw,
+        raw.get(url, headers={"Authorization": token.authorization}) as resp,
+    ):
+        assert resp.status == 200
+        assert resp.headers["Cache-Control"] == "no-store"
 
 
 async def test_cancel_scope_is_separate(sandbox: Sandbox) -> None:

@@ -140,7 +140,10 @@ def _serve(
                     principal=headers.pop("x-principal", ""),
                     origin=f"{request.scheme}://{request.host}",
                 )
-                status, body = handler(state, call)
+                reply = handler(state, call)
+                status, body = reply[0], reply[1]
+                if len(reply) == 3:
+                    headers.update(reply[2])
             if fault is not None:  # drop_after: the work is done, the answer is lost
                 state.responses[route.name, 0] += 1
                 _drop(request)

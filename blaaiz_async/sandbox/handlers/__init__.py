@@ -15,7 +15,8 @@ import attrs
 
 from ..state import Record, SandboxState
 
-Reply = tuple[int, Any]
+# (status, body), or (status, body, response headers) when the answer carries some.
+Reply = tuple[int, Any] | tuple[int, Any, Mapping[str, str]]
 
 
 @attrs.frozen(kw_only=True)

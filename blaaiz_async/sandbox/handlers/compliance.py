@@ -76,6 +76,7 @@ def _https(value: Any) -> bool:
 
 
 Limit = tuple[int, float]  # (count, window seconds)
+PII_HEADERS = {"Cache-Control": "no-store"}  # the API's PII answers are never cached
 SessionCheck = Callable[[Record], Reply | None]
 SessionHandler = Callable[[SandboxState, Call, Record], Reply]
 
@@ -91,7 +92,12 @@ def _limited(state: SandboxState, name: str, *limits: Limit) -> Reply | None:
         if rec is None or rec["start"] != start:
             rec = windows[key] = {"start": start, "used": 0}
         if rec["used"] >= count:
-            return 429, {"status": False, "message": "Too Many Attempts."}
+            retry_after = str(max(int((start + 1) * seconds - now), 1))
+            return (
+                429,
+                {"status": False, "message": "Too Many Attempts."},
+                {"Retry-After": retry_after},
+            )
     for _, seconds in limits:
         windows[f"{name}/{int(seconds)}"]["used"] += 1
     return None
@@ -387,12 +393,12 @@ def _after_verdict(session: Record) -> Reply | None:
 
 @_on_session("compliance.get_applicant_data", _after_verdict)
 def compliance_get_applicant_data(state: SandboxState, call: Call, session: Record) -> Reply:
-    return ok(session["_applicant"])
+    return *ok(session["_applicant"]), PII_HEADERS
 
 
 @_on_session("compliance.list_documents", _after_verdict)
 def compliance_list_documents(state: SandboxState, call: Call, session: Record) -> Reply:
-    return ok([public(d) for d in session["_documents"]])
+    return *ok([public(d) for d in session["_documents"]]), PII_HEADERS
 
 
 @_on_session("compliance.get_document", _after_verdict, limits=((30, 60.0), (600, 3600.0)))
@@ -402,7 +408,7 @@ def compliance_get_document(state: SandboxState, call: Call, session: Record) ->
         return error(404, "Document not found")
     if not document["available"]:
         return error(410, "The document is no longer retained.")
-    return ok(_download(call, document["id"], document["content_type"]))
+    return *ok(_download(call, document["id"], document["content_type"])), PII_HEADERS
 
 
 def _download(call: Call, document_id: str, content_type: str) -> Record:
