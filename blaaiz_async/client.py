@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import warnings
 from types import TracebackType
@@ -66,6 +67,7 @@ class BlaaizClient:
         self.timeout = aiohttp.ClientTimeout(total=timeout, connect=connect_timeout)
         self._max_connections = max_connections
         self._session: aiohttp.ClientSession | None = None
+        self._session_loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
         self.scopes: frozenset[Scope] | None = None
         self._provider, key = self._choose_auth(
@@ -179,9 +181,17 @@ class BlaaizClient:
         if self._closed:
             raise RuntimeError("this BlaaizClient is closed; create a new one")
         session = self._session
+        loop = asyncio.get_running_loop()
+        if session is not None and not session.closed and self._session_loop is not loop:
+            raise RuntimeError(
+                "this BlaaizClient's connection pool belongs to the event loop it first ran "
+                "on; create a client per event loop (per asyncio.run) and share a token_store "
+                "between them to keep one token"
+            )
         if session is None or session.closed:
             connector = aiohttp.TCPConnector(limit=self._max_connections, ttl_dns_cache=300)
             session = self._session = aiohttp.ClientSession(connector=connector)
+            self._session_loop = loop
         return session
 
     async def __aenter__(self) -> BlaaizClient:

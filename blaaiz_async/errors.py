@@ -45,6 +45,18 @@ class BlaaizError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only constructors do not survive pickle's default (cls, args): rebuild from
+        # the attributes, so errors cross process pools and Celery result backends.
+        return (_restore, (type(self), self.args, self.__dict__))
+
+
+def _restore(cls: type[BlaaizError], args: tuple[Any, ...], state: dict[str, Any]) -> BlaaizError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 class APIConnectionError(BlaaizError):
     """The request may or may not have reached the server; no response was read."""

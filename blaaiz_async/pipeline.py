@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import aiohttp
+import attrs
 import cattrs
 
 from .auth.provider import TokenProvider
@@ -43,11 +44,14 @@ _AUTH_HINT = (
 _API_KEY_HINT = "the API key is missing, malformed or disabled"
 
 
-class _SendFailed(Exception):
-    def __init__(self, exc: BaseException, *, connected: bool) -> None:
-        super().__init__(type(exc).__name__)
-        self.exc = exc
-        self.connected = connected
+@attrs.frozen
+class _Failure:
+    """No response. Only the failure's kind is kept: aiohttp's exception carries the
+    request headers (the bearer token), so it must not ride along in an error chain."""
+
+    kind: str
+    timeout: bool
+    connected: bool  # False: the connection was never made, nothing was sent
 
 
 class Pipeline:
@@ -129,18 +133,16 @@ class Pipeline:
         while True:
             attempt += 1
             headers, token = await self._auth_headers(route)
-            try:
-                status, resp_headers, raw = await self._send_once(
-                    method, path, query, data, headers
-                )
-            except _SendFailed as failed:
+            outcome = await self._send_once(method, path, query, data, headers)
+            if isinstance(outcome, _Failure):
                 if self.retry.should_retry(
                     attempt=attempt, idempotent=route.idempotent, status=None,
-                    connected=failed.connected,
+                    connected=outcome.connected,
                 ):  # fmt: skip
                     await asyncio.sleep(self.retry.delay(attempt))
                     continue
-                raise _connection_error(route, failed) from None
+                raise _connection_error(route, outcome)
+            status, resp_headers, raw = outcome
             if 200 <= status < 300:
                 return _decode_success(route, status, raw)
             if status == 401 and token is not None and not resent_after_401:
@@ -186,7 +188,7 @@ class Pipeline:
         query: dict[str, str] | None,
         data: bytes | None,
         headers: dict[str, str],
-    ) -> tuple[int, Mapping[str, str], bytes]:
+    ) -> tuple[int, Mapping[str, str], bytes] | _Failure:
         if data is not None:
             headers["Content-Type"] = "application/json"
         session = await self._session()
@@ -199,10 +201,11 @@ class Pipeline:
             ) as resp:  # fmt: skip
                 raw = await resp.read()
                 status, resp_headers = resp.status, resp.headers
-        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
-            raise _SendFailed(exc, connected=False) from None
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise _SendFailed(exc, connected=True) from None
+            connected = not isinstance(
+                exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError
+            )
+            return _Failure(type(exc).__name__, isinstance(exc, TimeoutError), connected)
         log.debug(
             "<- %s %s %s in %.1fms", status, method, path, (time.perf_counter() - started) * 1e3
         )
@@ -234,8 +237,10 @@ class Pipeline:
                 await resp.read()
                 return resp.status, resp.headers
         except (aiohttp.ClientError, TimeoutError) as exc:
-            cls = APITimeoutError if isinstance(exc, TimeoutError) else APIConnectionError
-            raise cls(f"PUT to presigned storage URL failed: {type(exc).__name__}") from None
+            # The signed URL is a credential: keep neither it nor aiohttp's exception.
+            failure = type(exc).__name__, isinstance(exc, TimeoutError)
+        cls = APITimeoutError if failure[1] else APIConnectionError
+        raise cls(f"PUT to presigned storage URL failed: {failure[0]}")
 
 
 def _guard(route: Route[Any], granted: frozenset[Scope]) -> None:
@@ -255,8 +260,8 @@ def _encode_params(params: Mapping[str, Any] | None) -> dict[str, str] | None:
     return out or None
 
 
-def _connection_error(route: Route[Any], failed: _SendFailed) -> APIConnectionError:
-    cls = APITimeoutError if isinstance(failed.exc, TimeoutError) else APIConnectionError
+def _connection_error(route: Route[Any], failed: _Failure) -> APIConnectionError:
+    cls = APITimeoutError if failed.timeout else APIConnectionError
     if failed.connected and not route.idempotent:
         detail = (
             "the request may have reached the server and was NOT sent again; "
@@ -266,7 +271,7 @@ def _connection_error(route: Route[Any], failed: _SendFailed) -> APIConnectionEr
         detail = "no response after retries"
     else:
         detail = "could not connect"
-    return cls(f"{route.name}: {type(failed.exc).__name__}: {detail}", route=route.name)
+    return cls(f"{route.name}: {failed.kind}: {detail}", route=route.name)
 
 
 def _decode_error_body(raw: bytes) -> Any:
@@ -332,12 +337,13 @@ def parse_response(route: Route[Any], body: Any) -> Any:
             )
         return converter.structure(payload, route.response)
     except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
-        raise MalformedResponseError(
-            f"{route.name}: response does not match {_type_name(route.response)}: {_describe(exc)}",
-            status=200,
-            body=body,
-            route=route.name,
-        ) from exc
+        problem = _describe(exc)  # raised below, outside this block: no chain to raw values
+    raise MalformedResponseError(
+        f"{route.name}: response does not match {_type_name(route.response)}: {problem}",
+        status=200,
+        body=body,
+        route=route.name,
+    )
 
 
 def _type_name(t: Any) -> str:

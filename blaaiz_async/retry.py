@@ -8,6 +8,7 @@ failure to connect at all, since then the server did nothing.
 from __future__ import annotations
 
 import email.utils
+import math
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -42,30 +43,33 @@ class RetryPolicy:
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         """Full-jitter exponential backoff; a server-given wait wins, within a cap."""
-        if retry_after is not None:
+        if retry_after is not None and math.isfinite(retry_after):
             return min(max(retry_after, 0.0), self.retry_after_cap)
         ceiling = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
         return float(ceiling * (0.5 + self.jitter() / 2))
 
 
 def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
-    """Seconds to wait from ``Retry-After`` (seconds or HTTP date) or ``X-RateLimit-Reset``."""
+    """Seconds to wait from ``Retry-After`` (seconds or HTTP date) or ``X-RateLimit-Reset``
+    (epoch seconds); ``None`` when neither says anything usable."""
     now = time.time() if now is None else now
-    value = headers.get("Retry-After")
+    value = headers.get("Retry-After", "").strip()
     if value:
-        try:
-            return max(float(value), 0.0)
-        except ValueError:
+        seconds = _finite(value)
+        if seconds is None:
             try:
-                when = email.utils.parsedate_to_datetime(value)
+                seconds = email.utils.parsedate_to_datetime(value).timestamp() - now
             except (TypeError, ValueError):
-                when = None
-            if when is not None:
-                return max(when.timestamp() - now, 0.0)
-    reset = headers.get("X-RateLimit-Reset")
-    if reset:
-        try:
-            return max(float(reset) - now, 0.0)
-        except ValueError:
-            return None
-    return None
+                seconds = None
+        if seconds is not None:
+            return max(seconds, 0.0)
+    reset = _finite(headers.get("X-RateLimit-Reset", ""))
+    return max(reset - now, 0.0) if reset is not None else None
+
+
+def _finite(text: str) -> float | None:
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None

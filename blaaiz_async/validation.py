@@ -86,6 +86,41 @@ def positive(body: Mapping[str, Any], *fields: str, context: str, minimum: float
             raise ValidationError(f"{context}: {field} must be more than {minimum}", field=field)
 
 
+_CURRENCY_CODE = re.compile(r"[A-Za-z]{3}")
+
+
+def _payout_fields(
+    method: str, rules: Mapping[str | None, tuple[str, ...]], to_currency: str
+) -> tuple[str, ...]:
+    """The fields ``method`` needs for ``to_currency``, a currency code or its id.
+
+    A code is checked against the method's currencies; for an id the SDK cannot tell the
+    currency, so it checks what every currency of the method needs and leaves the rest
+    to the server. Mobile money is the other way round: the API wants the id.
+    """
+    is_code = _CURRENCY_CODE.fullmatch(to_currency) is not None
+    if None in rules:  # mobile money
+        if is_code:
+            raise ValidationError(
+                f"payout by {method}: to_currency_id must be the currency's id (from "
+                f"currencies.list), not the code {to_currency!r}; mobile money pays out in "
+                f"{', '.join(sorted(MOBILE_MONEY_CURRENCIES))}",
+                field="to_currency_id",
+            )
+        return rules[None]
+    if not is_code:
+        shared = set.intersection(*(set(fields) for fields in rules.values()))
+        return tuple(f for f in next(iter(rules.values())) if f in shared)
+    fields = rules.get(to_currency.upper())
+    if fields is None:
+        allowed = ", ".join(c for c in rules if c)
+        raise ValidationError(
+            f"payout: method {method!r} pays out in {allowed}, not {to_currency.upper()}",
+            field="to_currency_id",
+        )
+    return fields
+
+
 def validate_payout(body: Mapping[str, Any]) -> None:
     ctx = "payout"
     require(
@@ -99,17 +134,7 @@ def validate_payout(body: Mapping[str, Any]) -> None:
     if rules is None:
         known = ", ".join(sorted(PAYOUT_RULES))
         raise ValidationError(f"{ctx}: unknown method {method!r} (one of: {known})", field="method")
-    currency = str(body["to_currency_id"]).upper()
-    if None in rules:
-        required = rules[None]
-    elif currency in rules:
-        required = rules[currency]
-    else:
-        allowed = ", ".join(c for c in rules if c)
-        raise ValidationError(
-            f"{ctx}: method {method!r} pays out in {allowed}, not {currency}",
-            field="to_currency_id",
-        )
+    required = _payout_fields(method, rules, str(body["to_currency_id"]))
     require(body, *required, context=f"{ctx} by {method}")
     for field, allowed_values in ENUMS.items():
         if field in required and str(body[field]) not in allowed_values:

@@ -387,12 +387,15 @@ async def swaps(client: BlaaizClient, sb: Sandbox) -> None:
     )
 
 
-async def refunds(client: BlaaizClient, transaction_id: str) -> None:
+async def refunds(client: BlaaizClient, sb: Sandbox, payout_id: str, collection_id: str) -> None:
+    """Only successful collections and payouts are refundable, one open refund at a time."""
     refund = await client.refunds.create(
-        transaction_id=transaction_id, reason="Duplicate order", reference="rf-1"
+        transaction_id=payout_id, reason="Duplicate order", reference="rf-1"
     )
     polled = await client.refunds.get(refund.id)
-    other = await client.refunds.initiate(transaction_id=transaction_id, reference="rf-2")
+    # sandbox: the payer pays, so the collection succeeds and becomes refundable.
+    sb.state.transactions[collection_id]["status"] = "SUCCESSFUL"
+    other = await client.refunds.initiate(transaction_id=collection_id, reference="rf-2")
     print(
         f"refunds: {polled.amount} {polled.currency} {polled.status} ({polled.reference}), "
         f"then {other.reference} {other.status}"
@@ -540,7 +543,7 @@ async def main() -> None:
             await virtual_bank_accounts(client, sb)
             collection_id = await collections(client, sb)
             await swaps(client, sb)
-            await refunds(client, collection_id)
+            await refunds(client, sb, payout.id, collection_id)
             await webhooks(client, payout)
             await compliance_headless(client, sb)
             await compliance_hosted(client)

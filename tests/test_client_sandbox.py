@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import random
 import time
 import warnings
+from decimal import Decimal
 
+import aiohttp
 import pytest
 
 from blaaiz_async import BlaaizClient, ConfigurationError, Environment, Scope, ScopeBundle
@@ -28,7 +31,9 @@ from blaaiz_async.errors import (
     ValidationError,
 )
 from blaaiz_async.retry import RetryPolicy
+from blaaiz_async.routes import ROUTES
 from blaaiz_async.sandbox import Sandbox, background_sandbox
+from blaaiz_async.scopes import OAUTH_ONLY
 
 FAST_RETRY = RetryPolicy(max_retries=2, base_delay=0.01, max_delay=0.02)
 
@@ -321,6 +326,69 @@ async def test_fees_breakdown(sandbox: Sandbox) -> None:
     assert fees.recipient_gets == fees.total_amount_to_send
 
 
+FEE_PAIRS = [("NGN", "NGN"), ("USD", "USD"), ("USD", "NGN"), ("NGN", "USD"), ("GBP", "EUR"),
+             ("EUR", "KES"), ("NGN", "GBP")]  # fmt: skip
+FEE_METHODS = [None, "bank_transfer", "interac"]
+
+
+async def test_fee_breakdowns_always_add_up(sandbox: Sandbox) -> None:
+    """A sweep of awkward amounts, both ways, same and cross currency: the debit is the base
+    plus the fees, and a fixed to_amount is exactly what the recipient gets."""
+    rng = random.Random(20240607)
+    cases = [
+        (pair, side, Decimal(rng.randint(300, 5_000_000)) / 100, rng.choice(FEE_METHODS))
+        for pair in FEE_PAIRS
+        for side in ("from_amount", "to_amount")
+        for _ in range(22)
+    ]
+    cases += [(("NGN", "NGN"), "from_amount", Decimal(c) / 100, None) for c in range(51, 120, 3)]
+    cases += [(("USD", "NGN"), "to_amount", Decimal(c) / 100, None) for c in range(1, 60, 2)]
+    assert len(cases) >= 300
+    async with oauth_client(sandbox) as client:
+        for (source, target), side, amount, method in cases:
+            q = await client.fees.breakdown(
+                from_currency_id=source, to_currency_id=target, method=method, **{side: amount}
+            )
+            seen = (source, target, side, amount, method, q)
+            assert q.you_send is not None and q.total_amount_to_send is not None, seen
+            assert q.total_fees is not None and q.recipient_gets is not None, seen
+            assert q.you_send == q.total_amount_to_send + q.total_fees, seen
+            assert q.total_fees == q.platform_fee + q.method_fee, seen  # type: ignore[operator]
+            assert q.platform_fee is not None and q.platform_fee >= 0, seen
+            if side == "from_amount":
+                assert q.you_send == amount, seen
+            else:
+                assert q.recipient_gets == amount, seen
+            if source == target:
+                assert q.total_amount_to_send == q.recipient_gets, seen
+    assert sandbox.count("fees.breakdown", 200) == len(cases)
+
+
+@pytest.mark.parametrize(
+    ("source", "to_amount"),
+    [("USD", "1000"), ("USD", "1000.01"), ("GBP", "250000.37"), ("EUR", "7.77"),
+     ("NGN", "1000"), ("NGN", "12345.67")],
+)  # fmt: skip
+async def test_a_to_amount_payout_delivers_exactly_that(
+    sandbox: Sandbox, source: str, to_amount: str
+) -> None:
+    wallet = sandbox.wallet_id(source)
+    before = sandbox.state.wallets[wallet]["amount"]
+    async with oauth_client(sandbox) as client:
+        quoted = await client.fees.breakdown(
+            from_currency_id=source, to_currency_id="NGN", to_amount=to_amount,
+            method="bank_transfer",
+        )  # fmt: skip
+        args = payout_args(sandbox, wallet_id=wallet, from_currency_id=source, to_amount=to_amount)
+        del args["from_amount"]
+        tx = await client.payouts.create(**args)  # type: ignore[arg-type]
+    assert tx.recipient is not None and tx.recipient.currency == "NGN"
+    assert tx.recipient.amount == Decimal(to_amount)
+    assert tx.amount == tx.amount_without_fee + tx.fee  # type: ignore[operator]
+    assert (tx.amount, tx.recipient.amount) == (quoted.you_send, quoted.recipient_gets)
+    assert sandbox.state.wallets[wallet]["amount"] == before - tx.amount  # type: ignore[operator]
+
+
 async def test_transactions_iterate_over_pages(sandbox: Sandbox) -> None:
     async with oauth_client(sandbox) as client:
         for i in range(7):
@@ -373,6 +441,41 @@ async def test_oauth_wins_over_api_key(sandbox: Sandbox) -> None:
     async with client:
         await client.wallets.list()
     assert client.auth_mode == "oauth" and sandbox.token_requests == 1
+
+
+async def test_the_server_refuses_api_keys_on_oauth_only_routes(sandbox: Sandbox) -> None:
+    """The SDK refuses locally (above); the sandbox, like the API, refuses a raw request too."""
+    key = sandbox.add_api_key()
+    routes = [r for r in ROUTES.values() if r.scopes & OAUTH_ONLY]
+    assert {r.name for r in routes} == {
+        "signa_id.create_release_request", "signa_id.exchange_release_code",
+        "signa_id.get_release", "signa_id.get_release_document",
+    }  # fmt: skip
+    body = {"idempotency_key": "k1", "purpose": "kyc", "scopes": ["identity"],
+            "origin": "https://shop.example", "code": "c"}  # fmt: skip
+    refused = {"status": False, "message": "This endpoint requires OAuth client credentials."}
+    async with aiohttp.ClientSession() as http:
+        for route in routes:
+            url = sandbox.url + route.format_path({p: "x1" for p in route.params})
+            async with http.request(
+                route.method, url, headers={"x-blaaiz-api-key": key},
+                json=body if route.method == "POST" else None,
+            ) as resp:  # fmt: skip
+                assert (resp.status, await resp.json()) == (403, refused), route.name
+            async with http.request(route.method, url, headers={"x-blaaiz-api-key": "wrong"}) as r:
+                assert r.status == 401, route.name  # an unknown key is still unauthenticated
+        # The same key still works where keys are accepted.
+        wallets = sandbox.url + ROUTES["wallets.list"].format_path()
+        async with http.get(wallets, headers={"x-blaaiz-api-key": key}) as resp:
+            assert resp.status == 200
+    assert sandbox.state.collection("signa_id_requests") == {}
+    # OAuth with the opt-in scope reaches the same route.
+    async with oauth_client(sandbox, [ScopeBundle.FULL_ACCESS, Scope.SIGNA_ID_RELEASE]) as client:
+        request = await client.signa_id.create_release_request(
+            idempotency_key="k1", purpose="kyc", scopes=["identity"],
+            origin="https://shop.example",
+        )  # fmt: skip
+    assert request.id in sandbox.state.collection("signa_id_requests")
 
 
 # -- configuration ----------------------------------------------------------------------------
@@ -546,3 +649,145 @@ async def test_api_keys_cannot_reach_oauth_only_routes(sandbox: Sandbox) -> None
         with pytest.raises(PermissionDeniedError, match="OAuth"):
             await client.signa_id.get_release("rel_1")
     assert sandbox.count("signa_id.get_release") == 0
+
+
+async def test_payout_currencies_may_be_given_by_id(sandbox: Sandbox) -> None:
+    ngn = sandbox.state.currencies["NGN"]["id"]
+    cad = sandbox.state.currencies["CAD"]["id"]
+    async with oauth_client(sandbox) as client:
+        tx = await client.payouts.create(
+            **payout_args(sandbox, from_currency_id=ngn, to_currency_id=ngn)  # type: ignore[arg-type]
+        )
+        assert tx.recipient is not None and tx.recipient.currency == "NGN"
+        with pytest.raises(ValidationError) as info:  # interac pays CAD only: fields known
+            await client.payouts.create(
+                **payout_args(sandbox, method="interac", to_currency_id=cad)  # type: ignore[arg-type]
+            )
+    assert info.value.field == "email"
+    assert sandbox.count("payouts.create") == 1
+
+
+async def test_mobile_money_payouts(sandbox: Sandbox) -> None:
+    kes = sandbox.state.currencies["KES"]["id"]
+    usd = sandbox.state.currencies["USD"]["id"]
+    args = payout_args(
+        sandbox, method="mobile_money", from_currency_id="KES", wallet_id=sandbox.wallet_id("KES"),
+        phone_number="+254700000001", account_name="Wanjiru K", bank_id=None,
+        account_number=None,
+    )  # fmt: skip
+    del args["to_currency_id"]
+    async with oauth_client(sandbox) as client:
+        [operator, *_] = await client.momo_operators.list(currency_id=kes)
+        with pytest.raises(ValidationError, match="currency's id") as info:
+            await client.payouts.create(
+                **args,
+                to_currency_id="KES",
+                mobile_money_operator_id=operator.id,  # type: ignore[arg-type]
+            )
+        assert info.value.field == "to_currency_id"
+        assert sandbox.count("payouts.create") == 0
+        with pytest.raises(BadRequestError, match="not available for USD"):
+            await client.payouts.create(
+                **args,
+                to_currency_id=usd,
+                mobile_money_operator_id=operator.id,  # type: ignore[arg-type]
+            )
+        with pytest.raises(NotFoundError, match="operator"):
+            await client.payouts.create(
+                **args,
+                to_currency_id=kes,
+                mobile_money_operator_id="nope",  # type: ignore[arg-type]
+            )
+        tx = await client.payouts.create(
+            **args,
+            to_currency_id=kes,
+            mobile_money_operator_id=operator.id,  # type: ignore[arg-type]
+        )
+    assert tx.recipient is not None
+    assert tx.recipient.account_number == "+254700000001"
+    assert (tx.recipient.bank_name, tx.recipient.bank_code) == (operator.name, operator.code)
+
+
+class FixedTokenProvider:
+    """A TokenProvider of one's own: the protocol is three methods."""
+
+    def __init__(self, value: str) -> None:
+        self.token = AccessToken(
+            value=value, expires_at=time.time() + 600, refresh_at=time.time() + 500,
+            scopes=ScopeBundle.FULL_ACCESS.scopes,
+        )  # fmt: skip
+
+    async def get_token(self) -> AccessToken:
+        return self.token
+
+    async def invalidate(self, token: AccessToken) -> None:
+        return None
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def test_connection_errors_carry_no_token() -> None:
+    async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 abc\r\n\r\n")  # not a status line
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(garbage, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    secret_token = "tok-" + "s3cr3t" * 4
+    try:
+        async with BlaaizClient(
+            token_provider=FixedTokenProvider(secret_token), base_url=f"http://127.0.0.1:{port}"
+        ) as client:
+            with pytest.raises(APIConnectionError) as info:
+                await client.payouts.create(**payout_args_static())  # type: ignore[arg-type]
+    finally:
+        server.close()
+        await server.wait_closed()
+    seen: list[BaseException] = []
+    error: BaseException | None = info.value
+    while error is not None and error not in seen:
+        seen.append(error)
+        error = error.__cause__ or error.__context__
+    texts = [repr(e) + str(e) + repr(vars(e)) for e in seen]
+    assert all(secret_token not in t for t in texts)
+
+
+def payout_args_static() -> dict[str, object]:
+    return {
+        "wallet_id": "w", "customer_id": "c", "method": "bank_transfer",
+        "from_currency_id": "NGN", "to_currency_id": "NGN", "from_amount": 10,
+        "bank_id": "058", "account_number": "0123456789",
+    }  # fmt: skip
+
+
+def test_a_client_is_refused_on_a_second_event_loop_with_the_fix_named() -> None:
+    with background_sandbox() as sb:
+        client_id, secret = sb.add_client()
+        client = BlaaizClient(client_id=client_id, client_secret=secret, base_url=sb.url)
+        assert asyncio.run(client.wallets.list())
+        with pytest.raises(RuntimeError, match="create a client per event loop"):
+            asyncio.run(client.wallets.list())
+
+
+def test_shared_memory_store_keeps_no_ended_loop_alive() -> None:
+    import weakref
+
+    store = MemoryTokenStore()
+    loops: list[weakref.ref[asyncio.AbstractEventLoop]] = []
+
+    async def contend() -> None:
+        loops.append(weakref.ref(asyncio.get_running_loop()))
+
+        async def hold() -> None:
+            async with store.refresh_lock("key"):
+                await asyncio.sleep(0.01)
+
+        await asyncio.gather(hold(), hold())  # the second waits: its lock binds this loop
+
+    for _ in range(5):
+        asyncio.run(contend())
+    gc.collect()
+    assert sum(ref() is not None for ref in loops) <= 1  # at most the last, until next use

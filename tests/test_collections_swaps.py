@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
@@ -13,6 +13,7 @@ from blaaiz_async import BlaaizClient, ScopeBundle
 from blaaiz_async.errors import (
     APIConnectionError,
     BadRequestError,
+    ConflictError,
     InsufficientScopeError,
     NotFoundError,
     ValidationError,
@@ -317,6 +318,89 @@ async def test_swap_refuses_more_than_the_balance(sandbox: Sandbox, client: Blaa
     assert not any(t["type"] == "SWAP" for t in sandbox.state.transactions.values())
 
 
+CENT = Decimal("0.01")
+
+
+def cents(value: Decimal) -> Decimal:
+    """Round to cents the way the API does: half up."""
+    return value.quantize(CENT, ROUND_HALF_UP)
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "amount", "amount_type"),
+    [
+        ("USD", "NGN", "100.005", "from"),  # half a cent: the debit is 100.01
+        ("NGN", "GBP", "10000000", "from"),  # a rate around 0.00051
+        ("NGN", "USD", "1234567.895", "from"),
+        ("GBP", "EUR", "0.01", "from"),
+        ("USD", "KES", "333.333", "to"),
+        ("NGN", "GBP", "4321.999", "to"),
+        ("GBP", "USD", "0.015", "to"),
+        ("EUR", "CAD", "87654.325", "to"),
+    ],
+)
+async def test_a_swap_applies_the_rate_it_reports(
+    sandbox: Sandbox, client: BlaaizClient, source: str, target: str, amount: str,
+    amount_type: str,
+) -> None:  # fmt: skip
+    src_wallet, dst_wallet = sandbox.state.wallet_for(source), sandbox.state.wallet_for(target)
+    assert src_wallet is not None and dst_wallet is not None
+    before = (src_wallet["amount"], dst_wallet["amount"])
+    swap = await client.swaps.create(
+        from_business_wallet_id=src_wallet["id"], to_business_wallet_id=dst_wallet["id"],
+        amount=amount, amount_type=amount_type,
+    )  # fmt: skip
+    moved = swap.business_swap_transaction
+    assert moved is not None and moved.rate is not None
+    debit, credit, rate = moved.from_amount, moved.to_amount, moved.rate
+    assert debit is not None and credit is not None
+    # The side amount_type names is the request amount in cents; the other side follows
+    # from it at the reported rate, exactly.
+    if amount_type == "from":
+        assert debit == cents(Decimal(amount))
+        assert credit == cents(debit * rate)
+    else:
+        assert credit == cents(Decimal(amount))
+        assert debit == cents(credit / rate)
+    # Value is conserved at that rate, to the rounding of the computed side.
+    if amount_type == "from":
+        assert abs(debit * rate - credit) <= Decimal("0.005")
+    else:
+        assert abs(credit / rate - debit) <= Decimal("0.005")
+    # The wallets moved by exactly the reported amounts, and the transaction agrees.
+    assert (src_wallet["amount"], dst_wallet["amount"]) == (before[0] - debit, before[1] + credit)
+    tx = await client.transactions.get(str(moved.transaction_id))
+    assert (tx.amount, tx.rate) == (debit, rate)
+
+
+async def test_swap_rate_keeps_its_precision_on_small_rates(
+    sandbox: Sandbox, client: BlaaizClient
+) -> None:
+    swap = await client.swaps.create(
+        from_business_wallet_id=sandbox.wallet_id("NGN"),
+        to_business_wallet_id=sandbox.wallet_id("GBP"), amount=10_000_000,
+    )  # fmt: skip
+    moved = swap.business_swap_transaction
+    assert moved is not None and moved.rate is not None
+    # 0.79 GBP per 1550 NGN: the rate is reported to 10 significant digits, not 6 places.
+    assert moved.rate == Decimal("0.0005096774194")
+    assert (moved.from_amount, moved.to_amount) == (Decimal("10000000.00"), Decimal("5096.77"))
+
+
+async def test_a_swap_of_less_than_a_cent_is_refused(
+    sandbox: Sandbox, client: BlaaizClient
+) -> None:
+    for amount, amount_type in (("0.004", "to"), ("0.004", "from"), ("0.01", "from")):
+        with pytest.raises(BadRequestError, match="too small") as info:
+            await client.swaps.create(  # 0.01 NGN is 0.0000051 GBP: nothing would arrive
+                from_business_wallet_id=sandbox.wallet_id("NGN"),
+                to_business_wallet_id=sandbox.wallet_id("GBP"), amount=amount,
+                amount_type=amount_type,
+            )  # fmt: skip
+        assert info.value.status == 400
+    assert not any(t["type"] == "SWAP" for t in sandbox.state.transactions.values())
+
+
 async def test_swap_rules_are_checked_before_sending(
     sandbox: Sandbox, client: BlaaizClient
 ) -> None:
@@ -340,6 +424,7 @@ async def test_refund_of_a_transaction(sandbox: Sandbox, client: BlaaizClient) -
         method="open_banking", amount=30, wallet_id=sandbox.wallet_id("EUR")
     )
     assert started.transaction_id is not None
+    sandbox.state.transactions[started.transaction_id]["status"] = "SUCCESSFUL"  # paid
     refund = await client.refunds.create(
         transaction_id=started.transaction_id, reason="Duplicate order", reference="rf-1"
     )
@@ -352,6 +437,91 @@ async def test_refund_of_a_transaction(sandbox: Sandbox, client: BlaaizClient) -
         await client.refunds.create(transaction_id="no-such-transaction")
     with pytest.raises(NotFoundError):
         await client.refunds.get("no-such-refund")
+
+
+async def paid_out(sandbox: Sandbox, client: BlaaizClient, amount: str = "1000.00") -> str:
+    tx = await client.payouts.create(
+        wallet_id=sandbox.wallet_id("NGN"), customer_id=sandbox.customer_id,
+        method="bank_transfer", from_currency_id="NGN", to_currency_id="NGN",
+        from_amount=amount, bank_id="058", account_number="0123456789",
+    )  # fmt: skip
+    assert tx.status == "SUCCESSFUL"
+    return tx.id
+
+
+async def test_only_successful_collections_and_payouts_are_refunded(
+    sandbox: Sandbox, client: BlaaizClient
+) -> None:
+    swap = await client.swaps.create(
+        from_business_wallet_id=sandbox.wallet_id("USD"),
+        to_business_wallet_id=sandbox.wallet_id("GBP"), amount=10,
+    )  # fmt: skip
+    assert swap.business_swap_transaction is not None
+    swap_id = str(swap.business_swap_transaction.transaction_id)
+    started = await client.collections.create(
+        method="open_banking", amount=50, wallet_id=sandbox.wallet_id("GBP")
+    )
+    assert started.transaction_id is not None
+    failed = await paid_out(sandbox, client)
+    sandbox.state.transactions[failed]["status"] = "FAILED"
+    refusals = [
+        (swap_id, "Only collections and payouts can be refunded."),
+        (started.transaction_id, "Only successful transactions can be refunded."),  # PENDING
+        (failed, "Only successful transactions can be refunded."),
+    ]
+    for transaction_id, message in refusals:
+        with pytest.raises(BadRequestError) as info:
+            await client.refunds.create(transaction_id=transaction_id)
+        assert (info.value.status, info.value.message) == (400, message)
+    assert sandbox.state.collection("refunds") == {}
+    # Once the payer has paid, the same collection is refundable.
+    sandbox.state.transactions[started.transaction_id]["status"] = "SUCCESSFUL"
+    refund = await client.refunds.create(transaction_id=started.transaction_id)
+    assert refund.status == "PENDING" and refund.amount == Decimal("50")
+
+
+async def test_one_open_refund_per_transaction_and_never_more_than_its_amount(
+    sandbox: Sandbox, client: BlaaizClient
+) -> None:
+    payout_id = await paid_out(sandbox, client, "1000.00")
+    records = sandbox.state.collection("refunds")
+    first = await client.refunds.create(transaction_id=payout_id, reference="rf-1")
+    assert first.amount == Decimal("1000.00") and first.currency == "NGN"
+    # A second refund while the first is open: 409, whichever way the transaction is named.
+    reference = sandbox.state.transactions[payout_id]["reference"]
+    for name in (payout_id, reference):
+        with pytest.raises(ConflictError) as conflict:
+            await client.refunds.create(transaction_id=name, reference="rf-2")
+        assert conflict.value.status == 409 and "in progress" in conflict.value.message
+    records[first.id]["status"] = "PROCESSING"  # still open
+    with pytest.raises(ConflictError):
+        await client.refunds.create(transaction_id=payout_id)
+    # A failed refund moved no money: the transaction can be refunded again.
+    records[first.id]["status"] = "FAILED"
+    second = await client.refunds.create(transaction_id=payout_id, reference="rf-3")
+    assert second.amount == Decimal("1000.00")
+    # Once refunded in full, nothing is left to refund.
+    records[second.id]["status"] = "SUCCESSFUL"
+    with pytest.raises(BadRequestError) as info:
+        await client.refunds.create(transaction_id=payout_id)
+    assert info.value.status == 400 and "refunded in full" in info.value.message
+    # Part already refunded: a new refund is for what is left, never the whole again.
+    other = await paid_out(sandbox, client, "200.00")
+    records["earlier"] = {
+        "id": "earlier", "status": "SUCCESSFUL", "transaction_id": other,
+        "amount": Decimal("75.25"), "currency": "NGN",
+    }  # fmt: skip
+    rest = await client.refunds.create(transaction_id=other)
+    assert rest.amount == Decimal("124.75")
+    for tx_id in (payout_id, other):
+        paid = sandbox.state.transactions[tx_id]["amount"]
+        kept = [r for r in records.values() if r["transaction_id"] == tx_id]
+        assert sum(r["amount"] for r in kept if r["status"] != "FAILED") <= paid
+    # Every refund, refused or not, stays readable.
+    for refund in (first, second, rest):
+        again = await client.refunds.get(refund.id)
+        assert (again.id, again.transaction_id) == (refund.id, refund.transaction_id)
+    assert (await client.refunds.get(first.id)).status == "FAILED"
 
 
 async def test_refund_limits_are_checked_before_sending(
@@ -384,6 +554,7 @@ async def test_collections_bundle_cannot_swap(sandbox: Sandbox) -> None:
             method="open_banking", amount=5, wallet_id=sandbox.wallet_id("GBP")
         )
         assert started.transaction_id is not None
+        sandbox.state.transactions[started.transaction_id]["status"] = "SUCCESSFUL"  # paid
         await c.refunds.create(transaction_id=started.transaction_id)
     assert sandbox.count("swaps.create") == 0
     assert sandbox.count("collections.crypto_networks") == 0

@@ -110,6 +110,9 @@ def test_refresh_skew_is_proportional_and_capped() -> None:
         {"access_token": "t", "expires_in": [1]},
         {"access_token": "t", "expires_in": 10, "token_type": "mac"},
         {"access_token": "t", "expires_in": 10, "scope": 7},
+        {"access_token": "t", "expires_in": 10**400},
+        {"access_token": "tok\r\nX-Evil: 1", "expires_in": 10},
+        {"access_token": "with space", "expires_in": 10},
     ],
 )
 def test_malformed_token_responses_raise_token_error(body: object) -> None:
@@ -217,6 +220,9 @@ def test_retry_after_parsing() -> None:
     assert parse_retry_after({"X-RateLimit-Reset": "130"}, now=100) == 30
     assert parse_retry_after({}, now=0) is None
     assert parse_retry_after({"Retry-After": "garbage"}, now=0) is None
+    for junk in ("nan", "inf", "-inf"):
+        assert parse_retry_after({"Retry-After": junk, "X-RateLimit-Reset": junk}, now=0) is None
+    assert RetryPolicy(jitter=lambda: 1.0).delay(1, retry_after=math.nan) == 0.5
 
 
 # -- routes ----------------------------------------------------------------------------------
@@ -232,6 +238,9 @@ def test_path_parameters_are_encoded_as_one_segment() -> None:
     assert ROUTES["wallets.get"].format_path({"wallet_id": "a/../b"}).endswith("/a%2F..%2Fb")
     with pytest.raises(ValidationError, match="wallet_id"):
         ROUTES["wallets.get"].format_path({"wallet_id": ""})
+    for dots in (".", ".."):
+        with pytest.raises(ValidationError, match="cannot be"):
+            ROUTES["wallets.get"].format_path({"wallet_id": dots})
 
 
 def test_payout_is_not_idempotent_and_reads_are() -> None:
@@ -266,3 +275,26 @@ def test_optional_scalars_are_read_leniently_but_not_blindly() -> None:
             converter.structure(bad, Wallet)
     with pytest.raises(Exception):  # noqa: B017
         converter.structure({"current_page": float("inf")}, PageMeta)
+
+
+def test_errors_survive_pickle() -> None:
+    import pickle
+
+    from blaaiz_async.errors import MalformedResponseError, UploadError
+
+    errors: list[Exception] = [
+        error_for_status(404, {"message": "Customer not found"}, route="customers.get"),
+        error_for_status(429, {}, retry_after=3.0),
+        error_for_status(422, {"message": "bad", "errors": {"email": ["bad"]}}),
+        InsufficientScopeError(
+            required=frozenset({Scope.PAYOUT_CREATE}), granted=frozenset(), route="payouts.create"
+        ),
+        TokenError("no", status=401, error="invalid_client"),
+        MalformedResponseError("odd", status=200, body={"a": 1}, route="x"),
+        UploadError("storage said no", step="upload", status=403),
+        ValidationError("payout: bank_id is required", field="bank_id"),
+    ]
+    for error in errors:
+        copy = pickle.loads(pickle.dumps(error))
+        assert type(copy) is type(error)
+        assert str(copy) == str(error) and copy.__dict__ == error.__dict__

@@ -373,6 +373,61 @@ async def test_hosted_session_links_tokens_and_cancel(
         await client.compliance.issue_access_token(session.id)
 
 
+async def test_pii_and_signed_links_are_masked_in_reprs(
+    sandbox: Sandbox, pii: BlaaizClient
+) -> None:
+    session_id = await new_headless(pii)
+    await pii.compliance.upload_session_document(
+        session_id, filename="a.pdf", content_type="application/pdf", id_doc_type="PASSPORT",
+        country="NGA", content_base64="eA==",
+    )  # fmt: skip
+    record = sandbox.state.collection("kyc_sessions")[session_id]
+    record["status"] = "APPROVED"
+    record["_applicant"].update(
+        middle_name="Chiamaka", id_number="A00000001", id_doc_type="PASSPORT",
+        nationality="NGA", address={"line1": "12 Marina Road", "city": "Lagos"},
+    )  # fmt: skip
+    applicant = await pii.compliance.get_applicant_data(session_id)
+    assert applicant is not None
+    [document] = await pii.compliance.list_documents(session_id)
+    download = await pii.compliance.get_document(session_id, document.id)
+    hosted = await pii.compliance.create_session(
+        customer_reference="cust-m", requirements=["DOCUMENTS", "SELFIE", "FACE_MATCH"]
+    )
+    link = await pii.compliance.issue_verification_link(hosted.id)
+    request = await pii.signa_id.create_release_request(
+        purpose="Account opening", scopes=["identity", "id_document", "address",
+                                           "document_images"],
+        origin="https://shop.example", idempotency_key="rel-m",
+    )  # fmt: skip
+    exchanged = await pii.signa_id.exchange_release_code(
+        code=approve_release_request(sandbox.state, request.id)
+    )
+    assert exchanged.data is not None
+    [image] = exchanged.data.document_images
+    image_url = await pii.signa_id.get_release_document(exchanged.release.id, image["id"])
+    # The values are all there to read ...
+    assert (applicant.first_name, applicant.middle_name, applicant.last_name) == (
+        "Ada", "Chiamaka", "Obi",
+    )  # fmt: skip
+    assert (applicant.dob, applicant.id_number) == ("1990-04-12", "A00000001")
+    assert applicant.address == {"line1": "12 Marina Road", "city": "Lagos"}
+    assert download.url and link.verification_link and image_url.url
+    assert exchanged.data.identity["last_name"] == "Obi"
+    # ... but no repr or str of them shows one.
+    secrets = ["'Ada'", "Chiamaka", "'Obi'", "1990-04-12", "A00000001", "12 Marina Road",
+               "Lagos", "101001", download.url, link.verification_link, image_url.url,
+               image["id"]]  # fmt: skip
+    objects: list[object] = [applicant, download, link, exchanged, exchanged.data, image_url]
+    texts = [repr(o) for o in objects] + [str(o) for o in objects]
+    for text in texts:
+        for secret in secrets:
+            assert secret not in text, (secret, text)
+    # What does not identify the applicant stays visible.
+    assert "country='NGA'" in repr(applicant) and "id_doc_type='PASSPORT'" in repr(applicant)
+    assert "content_type='image/jpeg'" in repr(image_url) and "'***'" in repr(link)
+
+
 async def test_pii_reads_need_the_opt_in_scope(sandbox: Sandbox, client: BlaaizClient) -> None:
     with pytest.raises(InsufficientScopeError) as info:  # full access leaves PII out
         await client.compliance.get_applicant_data("s1")

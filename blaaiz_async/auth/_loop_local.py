@@ -24,6 +24,10 @@ class LoopLocalLocks:
         ] = weakref.WeakKeyDictionary()
 
     def get(self, key: str = "") -> asyncio.Lock:
+        # A lock that was waited on holds its loop, which keeps the weak key alive: drop
+        # the locks of loops that have ended, or every asyncio.run would leak one loop.
+        for ended in [loop for loop in self._locks if loop.is_closed()]:
+            del self._locks[ended]
         per_loop = self._locks.setdefault(asyncio.get_running_loop(), {})
         lock = per_loop.get(key)
         if lock is None:

@@ -149,8 +149,11 @@ class ClientCredentialsProvider:
     async def _background_refresh(self) -> None:
         try:
             await self._refresh.run(self._obtain)
-        except TokenError as exc:
-            log.warning("proactive token refresh failed; still serving the current token: %s", exc)
+        except Exception as exc:  # nobody awaits this task: report, never leak
+            log.warning(
+                "proactive token refresh failed; still serving the current token: %s",
+                exc if isinstance(exc, TokenError) else type(exc).__name__,
+            )
 
     async def _obtain(self) -> AccessToken:
         """Adopt a fresh shared token, or fetch one under the store's refresh lock."""
@@ -286,5 +289,5 @@ class ClientCredentialsProvider:
 def _decode_json(raw: bytes) -> Any:
     try:
         return json.loads(raw) if raw else None
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -97,6 +98,10 @@ class AccessToken:
             raise ValueError(f"corrupt stored token: {type(exc).__name__}") from None
 
 
+# RFC 6750 b64token: what may follow "Bearer " in an Authorization header.
+_B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+
+
 def _is_finite(x: object) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
 
@@ -113,6 +118,9 @@ def parse_token_response(
     value = body.get("access_token")
     if not isinstance(value, str) or not value.strip():
         raise TokenError("token response has no access_token")
+    if not _B64TOKEN.fullmatch(value):
+        # It goes into an Authorization header: anything else would break every request.
+        raise TokenError("token response has an access_token that is not a valid bearer token")
     token_type = body.get("token_type", "Bearer")
     if not isinstance(token_type, str) or token_type.lower() != "bearer":
         raise TokenError(f"token response has unsupported token_type {token_type!r}")
@@ -121,7 +129,7 @@ def parse_token_response(
         raise TokenError("token response has no expires_in")
     try:
         lifetime = float(raw_expires)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise TokenError("token response has a non-numeric expires_in") from None
     if isinstance(raw_expires, bool) or not math.isfinite(lifetime) or lifetime <= 0:
         raise TokenError("token response has a non-positive or non-finite expires_in")

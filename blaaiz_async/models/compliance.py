@@ -3,7 +3,8 @@
 Only a few fields of these objects are documented (``id``, ``status``, the link and token
 answers); the rest are optional and whatever else arrives is kept in ``extra``. Bearer
 credentials (the hosted access token, release request tokens, one-time codes) are
-masked in every repr so they never reach a log line.
+masked in every repr so they never reach a log line, and so are signed URLs, verification
+links and personal data (applicant data, released identities).
 """
 
 from __future__ import annotations
@@ -191,7 +192,7 @@ class KycDocumentUploadUrl(Model):
 class KycVerificationLink(Model):
     """A hosted verification link; issuing again rotates it."""
 
-    verification_link: str
+    verification_link: str = attrs.field(repr=_masked)  # a bearer link: whoever opens it verifies
     link_expires_at: str | None = None
 
 
@@ -207,16 +208,18 @@ class KycAccessToken(Model):
 
 @model
 class KycApplicantData(Model):
-    """The applicant as verified (PII; needs ``compliance-kyc:pii:read``)."""
+    """The applicant as verified (PII; needs ``compliance-kyc:pii:read``). What identifies
+    the person (names, date of birth, id number, address) is masked in the repr."""
 
-    first_name: str | None = None
-    last_name: str | None = None
-    middle_name: str | None = None
-    dob: str | None = None
+    first_name: str | None = attrs.field(default=None, repr=_masked)
+    last_name: str | None = attrs.field(default=None, repr=_masked)
+    middle_name: str | None = attrs.field(default=None, repr=_masked)
+    dob: str | None = attrs.field(default=None, repr=_masked)
     country: str | None = None
     nationality: str | None = None
-    id_number: str | None = None
+    id_number: str | None = attrs.field(default=None, repr=_masked)
     id_doc_type: str | None = None
+    address: Any = attrs.field(default=None, repr=_masked)
 
 
 @model
@@ -234,9 +237,10 @@ class KycDocument(Model):
 
 @model
 class SignaDocumentUrl(Model):
-    """A short-lived (15 min) download URL of a session or release document."""
+    """A short-lived (15 min) download URL of a session or release document. The URL is
+    signed (whoever holds it can download the document), so its repr is masked."""
 
-    url: str
+    url: str = attrs.field(repr=_masked)
     content_type: str | None = None
     expires_at: str | None = None
 
@@ -298,12 +302,12 @@ class SignaIdRelease(Model):
 @model
 class SignaIdReleaseData(Model):
     """The released identity, one entry per granted scope. Their inner shapes are not
-    documented, so they are left as decoded JSON."""
+    documented, so they are left as decoded JSON; all of it is PII, masked in the repr."""
 
-    identity: Any = None
-    id_document: Any = None
-    address: Any = None
-    document_images: Any = None
+    identity: Any = attrs.field(default=None, repr=_masked)
+    id_document: Any = attrs.field(default=None, repr=_masked)
+    address: Any = attrs.field(default=None, repr=_masked)
+    document_images: Any = attrs.field(default=None, repr=_masked)
 
 
 @model

@@ -10,23 +10,16 @@ from typing import Any, TypeVar
 
 import attrs
 import cattrs
+import orjson
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+from cattrs.preconf.orjson import make_converter as make_preconf
 
 from .base import Model
 
 T = TypeVar("T")
 
-try:  # orjson is optional: faster request encoding when installed
-    import orjson
-except ImportError:  # pragma: no cover - exercised only without the extra
-    orjson = None  # type: ignore[assignment]
-
 
 def make_converter() -> cattrs.Converter:
-    if orjson is not None:
-        from cattrs.preconf.orjson import make_converter as make_preconf
-    else:  # pragma: no cover
-        from cattrs.preconf.json import make_converter as make_preconf
     conv = make_preconf(forbid_extra_keys=False, omit_if_default=False)
     configure_converter(conv)
     return conv
@@ -158,12 +151,10 @@ def loads(raw: bytes | str) -> Any:
 
 def _default(obj: Any) -> Any:
     if isinstance(obj, Decimal):
-        return orjson.Fragment(str(obj)) if orjson is not None else float(obj)
+        return orjson.Fragment(str(obj))
     raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
 
 
 def dumps(obj: Any) -> bytes:
     """Encode a request body; Decimal amounts are written as exact JSON numbers."""
-    if orjson is not None:
-        return orjson.dumps(obj, default=_default)
-    return json.dumps(obj, default=_default, separators=(",", ":")).encode()  # pragma: no cover
+    return orjson.dumps(obj, default=_default)

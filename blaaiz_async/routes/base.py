@@ -57,6 +57,9 @@ class Route(Generic[T]):
             raise ValidationError(
                 f"{self.name} needs path parameter(s): {', '.join(missing)}", field=missing[0]
             )
+        dots = [p for p in self.params if str(values[p]).strip() in (".", "..")]
+        if dots:  # a client would collapse them and address another endpoint
+            raise ValidationError(f"{self.name}: {dots[0]} cannot be . or ..", field=dots[0])
         return _PARAM.sub(lambda m: urllib.parse.quote(str(values[m.group(1)]), safe=""), self.path)
 
     def matches(self, method: str, path: str) -> bool:

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from ..models.converter import dumps, loads
 from ..routes import ROUTES, Route
+from ..scopes import OAUTH_ONLY
 from .handlers import Call, Handler, load_all
 from .state import Fault, SandboxState
 
@@ -174,6 +175,9 @@ def _authorize(
     elif key is not None:
         if key not in state.api_keys:
             return 401, {"status": False, "message": "Invalid or missing API key"}, {}
+        if route.scopes & OAUTH_ONLY:  # Signa ID release: the API refuses legacy keys
+            message = "This endpoint requires OAuth client credentials."
+            return 403, {"status": False, "message": message}, {}
         principal, scopes = "key:" + key[-6:], frozenset(route.scopes)
     else:
         return 401, UNAUTHENTICATED, {}

@@ -433,8 +433,9 @@ class RedisTokenStore:
         for delay in lock_poll_delays():
             try:
                 acquired = await self._call(lambda c: c.set(lock_key, owner, nx=True, px=ttl_ms))
-            except asyncio.CancelledError:
-                # The SET may have landed before we were cancelled: give it back if so.
+            except BaseException:
+                # Cancelled, or no reply in time: the SET may still have landed. Give it back
+                # if so, or every other process would wait out the whole lock TTL.
                 with contextlib.suppress(Exception):
                     await self._call(lambda c: _RELEASE(c, [lock_key], [owner]))
                 raise

@@ -179,6 +179,16 @@ def banks_verify_iban(state: SandboxState, call: Call) -> Reply:
     )
 
 
+def momo_operator(currency: str, operator_id: str) -> Record | None:
+    """The operator ``operator_id`` of ``currency``'s country, as ``momo_operators.list``
+    lists it, or None."""
+    for op_currency, name, code in _OPERATORS:
+        if op_currency == currency and _stable_id("momo", code) == operator_id:
+            short = COUNTRIES[currency][0]
+            return {"id": operator_id, "name": name, "code": code, "country_id": short}
+    return None
+
+
 @handles("momo_operators.list")
 def momo_operators_list(state: SandboxState, call: Call) -> Reply:
     currency_id = call.query.get("currency_id")

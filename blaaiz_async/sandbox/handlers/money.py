@@ -6,9 +6,10 @@ import secrets
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from ...validation import PAYOUT_RULES
+from ...validation import MOBILE_MONEY_CURRENCIES, PAYOUT_RULES
 from ..state import RATES_PER_USD, Record, SandboxState, new_id, now_iso
 from . import Call, Reply, body_of, error, handles, invalid, missing, ok
+from .banks import momo_operator
 
 CENT = Decimal("0.01")
 PLATFORM_FEE_RATE = Decimal("0.005")  # 0.5 %
@@ -32,7 +33,14 @@ def rate(from_code: str, to_code: str) -> Decimal:
 def quote(
     state: SandboxState, body: Record, method: str | None
 ) -> tuple[Record | None, Reply | None]:
-    """Price a transfer; returns the breakdown or an error reply."""
+    """Price a transfer; returns the breakdown or an error reply.
+
+    Amounts are in cents (half up) and always add up: ``you_send == total_amount_to_send
+    + total_fees`` and ``total_fees == platform_fee + method_fee``. With ``from_amount``
+    that is what is debited: the base is rounded first and the platform fee is what is
+    left. With ``to_amount`` that is exactly what the recipient gets: the base is rounded
+    up so it pays for it in full.
+    """
     errs = missing(body, "from_currency_id", "to_currency_id")
     if errs:
         return None, invalid(errs)
@@ -46,20 +54,25 @@ def quote(
     fx = rate(from_code, to_code)
     fixed = METHOD_FEE.get(method or "", Decimal("0.50"))
     if from_amount is not None:
-        base = ((from_amount - fixed) / (1 + PLATFORM_FEE_RATE)).quantize(CENT, ROUND_HALF_UP)
+        you_send = from_amount.quantize(CENT, ROUND_HALF_UP)
+        base = ((you_send - fixed) / (1 + PLATFORM_FEE_RATE)).quantize(CENT, ROUND_HALF_UP)
+        platform = you_send - fixed - base
+        recipient_gets = (base * fx).quantize(CENT, ROUND_HALF_UP)
     else:
         assert to_amount is not None
-        base = (to_amount / fx).quantize(CENT, ROUND_HALF_UP)
-    platform = (base * PLATFORM_FEE_RATE).quantize(CENT, ROUND_HALF_UP)
-    total_fees = platform + fixed
-    you_send = from_amount if from_amount is not None else base + total_fees
-    if base <= 0:
+        recipient_gets = to_amount.quantize(CENT, ROUND_HALF_UP)
+        base = (recipient_gets / fx).quantize(CENT, ROUND_HALF_UP)
+        if base * fx < recipient_gets:  # rounded up: the base pays for all it delivers
+            base += CENT
+        platform = (base * PLATFORM_FEE_RATE).quantize(CENT, ROUND_HALF_UP)
+        you_send = base + platform + fixed
+    if base <= 0 or recipient_gets <= 0:
         return None, error(400, "Amount is too small to cover fees.")
     breakdown: Record = {
         "you_send": you_send,
         "total_amount_to_send": base,
-        "recipient_gets": (base * fx).quantize(CENT, ROUND_HALF_UP),
-        "total_fees": total_fees,
+        "recipient_gets": recipient_gets,
+        "total_fees": platform + fixed,
         "platform_fee": platform,
         "method_fee": fixed,
         "exchange_rate": fx.quantize(Decimal("0.000001")) if from_code != to_code else None,
@@ -101,6 +114,15 @@ def payouts_create(state: SandboxState, call: Call) -> Reply:
         return error(400, "Currency not supported.")
     if from_code != wallet["currency"]:
         return error(400, "from_currency_id does not match the wallet currency.")
+    operator: Record | None = None
+    if method == "mobile_money":
+        if len(str(body["to_currency_id"])) == 3:
+            return invalid({"to_currency_id": "Mobile money needs the currency ID, not a code."})
+        if to_code not in MOBILE_MONEY_CURRENCIES:
+            return error(400, f"Mobile money is not available for {to_code}.")
+        operator = momo_operator(to_code, str(body.get("mobile_money_operator_id") or ""))
+        if operator is None:
+            return error(404, "Mobile money operator not found")
     required = rules.get(None) or rules.get(to_code)
     if required is None:
         return error(400, f"Method {method} is not available for {to_code}.")
@@ -144,8 +166,9 @@ def payouts_create(state: SandboxState, call: Call) -> Reply:
             "account_name": body.get("account_name"),
             "amount": breakdown["recipient_gets"],
             "currency": to_code,
-            "bank_name": body.get("bank_name"),
-            "bank_code": body.get("bank_id"),
+            # Mobile money: the operator's name and code stand where a bank's would.
+            "bank_name": operator["name"] if operator else body.get("bank_name"),
+            "bank_code": operator["code"] if operator else body.get("bank_id"),
             "email": body.get("email"),
         },
     }  # fmt: skip
