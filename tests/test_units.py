@@ -298,3 +298,16 @@ def test_errors_survive_pickle() -> None:
         copy = pickle.loads(pickle.dumps(error))
         assert type(copy) is type(error)
         assert str(copy) == str(error) and copy.__dict__ == error.__dict__
+
+
+def test_signed_upload_urls_stay_out_of_reprs() -> None:
+    from blaaiz_async.models import PresignedUpload
+    from blaaiz_async.models.compliance import KycDocumentUploadUrl
+
+    signed = "https://s3.example/bucket/f?X-Amz-Signature=deadbeef"
+    for obj in (
+        PresignedUpload(file_id="f1", upload_url=signed, headers={"x-amz-acl": "private"}),
+        KycDocumentUploadUrl(url=signed, headers={"x-amz-meta": "sig"}),
+    ):
+        assert "deadbeef" not in repr(obj) and "x-amz" not in repr(obj)
+    assert PresignedUpload(file_id="f1", url=signed).target_url == signed

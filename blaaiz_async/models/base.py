@@ -24,6 +24,11 @@ def model(cls: type[_T]) -> type[_T]:
     return attrs.frozen(kw_only=True, slots=True)(cls)
 
 
+def masked(value: object) -> str:
+    """``repr=`` for fields that are credentials or personal data: shows only presence."""
+    return "None" if value is None else "'***'"
+
+
 @attrs.frozen(kw_only=True, slots=True)
 class Model:
     extra: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)

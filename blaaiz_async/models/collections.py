@@ -12,13 +12,9 @@ from typing import TypeVar
 
 import attrs
 
-from .base import Model, Money, model
+from .base import Model, Money, masked, model
 
 _T = TypeVar("_T")
-
-
-def _masked(value: object) -> str:
-    return "None" if value is None else "'***'"
 
 
 class CollectionMethod(enum.StrEnum):
@@ -56,9 +52,9 @@ class CollectionRequest(Model):
     phone: str | None = None
     redirect_url: str | None = None
     card_holder_name: str | None = None
-    card_number: str | None = attrs.field(default=None, repr=_masked)
-    expiry: str | None = attrs.field(default=None, repr=_masked)
-    cvc: str | None = attrs.field(default=None, repr=_masked)
+    card_number: str | None = attrs.field(default=None, repr=masked)
+    expiry: str | None = attrs.field(default=None, repr=masked)
+    cvc: str | None = attrs.field(default=None, repr=masked)
 
 
 @model
@@ -95,7 +91,7 @@ class AcceptInteracRequest(Model):
     needed for a standard transfer and omitted for Auto-Deposit."""
 
     reference_number: str
-    security_answer: str | None = attrs.field(default=None, repr=_masked)
+    security_answer: str | None = attrs.field(default=None, repr=masked)
     email: str | None = None
 
 

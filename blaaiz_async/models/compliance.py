@@ -14,11 +14,7 @@ from typing import Any
 
 import attrs
 
-from .base import Model, model
-
-
-def _masked(value: object) -> str:
-    return "None" if value is None else "'***'"
+from .base import Model, masked, model
 
 
 class Requirement(enum.StrEnum):
@@ -139,7 +135,7 @@ class KycDocumentUpload(Model):
     id_doc_type: str
     country: str
     file_name: str | None = None
-    content_base64: str | None = attrs.field(default=None, repr=_masked)
+    content_base64: str | None = attrs.field(default=None, repr=masked)
 
 
 # -- KYC sessions: responses ---------------------------------------------------------------
@@ -182,9 +178,9 @@ class KycDocumentUploadUrl(Model):
     """PUT the file to ``url`` with ``headers`` exactly as given (they are signed), then
     pass ``file_name`` to ``upload_session_document``. The URL is short-lived."""
 
-    url: str
+    url: str = attrs.field(repr=masked)  # signed: whoever holds it can write the file
     file_name: str | None = None
-    headers: dict[str, str] = attrs.field(factory=dict)
+    headers: dict[str, str] = attrs.field(factory=dict, repr=masked)  # part of the signature
     expires_at: str | None = None
 
 
@@ -192,7 +188,7 @@ class KycDocumentUploadUrl(Model):
 class KycVerificationLink(Model):
     """A hosted verification link; issuing again rotates it."""
 
-    verification_link: str = attrs.field(repr=_masked)  # a bearer link: whoever opens it verifies
+    verification_link: str = attrs.field(repr=masked)  # a bearer link: whoever opens it verifies
     link_expires_at: str | None = None
 
 
@@ -202,7 +198,7 @@ class KycAccessToken(Model):
     in a URL: its repr is masked. Asking again while more than 10 minutes remain returns
     the same token; later, a new one that invalidates the old token and the link."""
 
-    access_token: str = attrs.field(repr=_masked)
+    access_token: str = attrs.field(repr=masked)
     expires_at: str | None = None
 
 
@@ -211,15 +207,15 @@ class KycApplicantData(Model):
     """The applicant as verified (PII; needs ``compliance-kyc:pii:read``). What identifies
     the person (names, date of birth, id number, address) is masked in the repr."""
 
-    first_name: str | None = attrs.field(default=None, repr=_masked)
-    last_name: str | None = attrs.field(default=None, repr=_masked)
-    middle_name: str | None = attrs.field(default=None, repr=_masked)
-    dob: str | None = attrs.field(default=None, repr=_masked)
+    first_name: str | None = attrs.field(default=None, repr=masked)
+    last_name: str | None = attrs.field(default=None, repr=masked)
+    middle_name: str | None = attrs.field(default=None, repr=masked)
+    dob: str | None = attrs.field(default=None, repr=masked)
     country: str | None = None
     nationality: str | None = None
-    id_number: str | None = attrs.field(default=None, repr=_masked)
+    id_number: str | None = attrs.field(default=None, repr=masked)
     id_doc_type: str | None = None
-    address: Any = attrs.field(default=None, repr=_masked)
+    address: Any = attrs.field(default=None, repr=masked)
 
 
 @model
@@ -240,7 +236,7 @@ class SignaDocumentUrl(Model):
     """A short-lived (15 min) download URL of a session or release document. The URL is
     signed (whoever holds it can download the document), so its repr is masked."""
 
-    url: str = attrs.field(repr=_masked)
+    url: str = attrs.field(repr=masked)
     content_type: str | None = None
     expires_at: str | None = None
 
@@ -262,7 +258,7 @@ class SignaIdReleaseRequestBody(Model):
 
 @model
 class SignaIdExchangeRequest(Model):
-    code: str = attrs.field(repr=_masked)
+    code: str = attrs.field(repr=masked)
 
 
 @model
@@ -271,7 +267,7 @@ class SignaIdReleaseRequest(Model):
     after creation."""
 
     id: str
-    request_token: str | None = attrs.field(default=None, repr=_masked)
+    request_token: str | None = attrs.field(default=None, repr=masked)
     purpose: str | None = None
     scopes: list[str] = attrs.field(factory=list)
     origin: str | None = None
@@ -304,10 +300,10 @@ class SignaIdReleaseData(Model):
     """The released identity, one entry per granted scope. Their inner shapes are not
     documented, so they are left as decoded JSON; all of it is PII, masked in the repr."""
 
-    identity: Any = attrs.field(default=None, repr=_masked)
-    id_document: Any = attrs.field(default=None, repr=_masked)
-    address: Any = attrs.field(default=None, repr=_masked)
-    document_images: Any = attrs.field(default=None, repr=_masked)
+    identity: Any = attrs.field(default=None, repr=masked)
+    id_document: Any = attrs.field(default=None, repr=masked)
+    address: Any = attrs.field(default=None, repr=masked)
+    document_images: Any = attrs.field(default=None, repr=masked)
 
 
 @model

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import enum
 
-from .base import Model, model
+import attrs
+
+from .base import Model, masked, model
 
 
 class FileCategory(enum.StrEnum):
@@ -42,9 +44,10 @@ class PresignedUrlRequest(Model):
 @model
 class PresignedUpload(Model):
     file_id: str
-    upload_url: str | None = None
-    url: str | None = None
-    headers: dict[str, str] | None = None
+    # A presigned URL is a credential (whoever holds it can write the file): not in repr.
+    upload_url: str | None = attrs.field(default=None, repr=masked)
+    url: str | None = attrs.field(default=None, repr=masked)
+    headers: dict[str, str] | None = attrs.field(default=None, repr=masked)
     expires_at: str | None = None
 
     @property
