@@ -28,19 +28,7 @@ from blaaiz_async.auth import FileTokenStore, MemoryTokenStore, RedisTokenStore,
 from blaaiz_async.config import refresh_skew
 from blaaiz_async.sandbox import Sandbox
 from blaaiz_async.sandbox.fleet import FleetSpec, run_fleet
-from tests.redis_support import RedisServer, command
-
-
-def redis_commands(port: int) -> int:
-    """Total commands Redis has executed, from INFO commandstats (calls=...)."""
-    stats = command(port, "INFO", "commandstats").decode()
-    return sum(
-        int(part.split("=")[1])
-        for line in stats.splitlines()
-        if line.startswith("cmdstat_") and not line.startswith("cmdstat_info")
-        for part in line.split(":", 1)[1].split(",")
-        if part.startswith("calls=")
-    )
+from tests.redis_support import RedisServer, commands_executed
 
 
 async def fleet_run(
@@ -57,9 +45,9 @@ async def fleet_run(
             duration=args.duration,
             pause=args.pause,
         )
-        before = redis_commands(redis.port)
+        before = commands_executed(redis.port)
         report = await run_fleet(spec, processes=args.processes)
-        used = redis_commands(redis.port) - before
+        used = commands_executed(redis.port) - before
         interval = args.ttl - refresh_skew(args.ttl)
         windows = 1 + math.floor(report.elapsed / interval)
         return {

@@ -88,6 +88,16 @@ def command(port: int, *args: str, timeout: float = 2.0, tls_ca: str | None = No
         return rest[:size]
 
 
+def commands_executed(port: int) -> int:
+    """Commands the server has run so far (INFO commandstats), INFO itself excluded."""
+    total = 0
+    for line in command(port, "INFO", "commandstats").decode().splitlines():
+        if line.startswith("cmdstat_") and not line.startswith("cmdstat_info:"):
+            fields = dict(part.split("=") for part in line.split(":", 1)[1].split(","))
+            total += int(fields["calls"])
+    return total
+
+
 def answers_ping(port: int, tls_ca: str | None = None) -> bool:
     try:
         return command(port, "PING", timeout=0.5, tls_ca=tls_ca).startswith(b"+PONG")

@@ -12,17 +12,7 @@ import pytest
 from blaaiz_async.auth import FileTokenStore, MemoryTokenStore, RedisTokenStore, TokenStore
 from blaaiz_async.sandbox import Sandbox
 from blaaiz_async.sandbox.fleet import FleetSpec, run_fleet
-from tests.redis_support import RedisServer, command
-
-
-def redis_commands(port: int) -> int:
-    """Commands Redis executed so far (INFO commandstats), INFO itself excluded."""
-    total = 0
-    for line in command(port, "INFO", "commandstats").decode().splitlines():
-        if line.startswith("cmdstat_") and not line.startswith("cmdstat_info:"):
-            fields = dict(part.split("=") for part in line.split(":", 1)[1].split(","))
-            total += int(fields["calls"])
-    return total
+from tests.redis_support import RedisServer, commands_executed
 
 
 async def test_memory_stores_make_at_most_one_request_per_process() -> None:
@@ -95,11 +85,11 @@ async def test_redis_steady_state_costs_under_one_command_per_hundred_calls(
             while sb.token_requests == 0:
                 await asyncio.sleep(0.01)
             await asyncio.sleep(1.0)  # past the cold start
-            calls, commands = sb.count("wallets.list"), redis_commands(redis_server.port)
+            calls, commands = sb.count("wallets.list"), commands_executed(redis_server.port)
             await asyncio.sleep(6.0)
             return (
                 sb.count("wallets.list") - calls,
-                redis_commands(redis_server.port) - commands,
+                commands_executed(redis_server.port) - commands,
             )
 
         report, (calls, commands) = await asyncio.gather(run_fleet(spec, processes=4), measure())

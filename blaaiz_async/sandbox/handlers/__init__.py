@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import attrs
@@ -66,6 +67,17 @@ def missing(body: Mapping[str, Any], *fields: str) -> dict[str, str]:
         for f in fields
         if body.get(f) in (None, "")
     }
+
+
+def parse_amount(value: Any) -> Decimal | None:
+    """A positive finite amount, or None (a boolean is not an amount)."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() and amount > 0 else None
 
 
 def load_all() -> dict[str, Handler]:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ..state import Record, SandboxState, new_id, now_iso
-from . import Call, Reply, body_of, error, handles, invalid, missing, ok
+from . import Call, Reply, body_of, error, handles, invalid, missing, ok, parse_amount
 
 CENT = Decimal("0.01")
 COLLECTION_FEE_RATE = Decimal("0.01")  # 1 %, included in the amount the payer pays
@@ -74,17 +74,6 @@ CRYPTO_ADDRESS_TTL = 3600.0
 
 
 # -- helpers shared by the group's handlers ----------------------------------------------------
-
-
-def parse_amount(value: Any) -> Decimal | None:
-    """A positive finite amount, or None."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return amount if amount.is_finite() and amount > 0 else None
 
 
 def iso(at: float) -> str:

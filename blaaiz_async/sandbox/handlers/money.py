@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import secrets
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from decimal import ROUND_HALF_UP, Decimal
 
 from ...validation import MOBILE_MONEY_CURRENCIES, PAYOUT_RULES
 from ..state import RATES_PER_USD, Record, SandboxState, new_id, now_iso
-from . import Call, Reply, body_of, error, handles, invalid, missing, ok
+from . import Call, Reply, body_of, error, handles, invalid, missing, ok, parse_amount
 from .banks import momo_operator
 
 CENT = Decimal("0.01")
 PLATFORM_FEE_RATE = Decimal("0.005")  # 0.5 %
 METHOD_FEE = {"bank_transfer": Decimal("1.00"), "interac": Decimal("1.50")}
-
-
-def _amount(value: Any) -> Decimal | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return amount if amount.is_finite() and amount > 0 else None
 
 
 def rate(from_code: str, to_code: str) -> Decimal:
@@ -48,7 +37,10 @@ def quote(
     to_code = state.currency_code(str(body["to_currency_id"]))
     if from_code is None or to_code is None:
         return None, error(400, "Currency not supported.")
-    from_amount, to_amount = _amount(body.get("from_amount")), _amount(body.get("to_amount"))
+    from_amount, to_amount = (
+        parse_amount(body.get("from_amount")),
+        parse_amount(body.get("to_amount")),
+    )
     if (from_amount is None) == (to_amount is None):
         return None, invalid({"from_amount": "Provide exactly one of from_amount or to_amount."})
     fx = rate(from_code, to_code)

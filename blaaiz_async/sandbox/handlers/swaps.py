@@ -18,8 +18,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from ..state import Record, SandboxState, new_id, now_iso
-from . import Call, Reply, body_of, error, handles, invalid, missing, ok
-from .collections import CENT, new_transaction, parse_amount
+from . import Call, Reply, body_of, error, handles, invalid, missing, ok, parse_amount
+from .collections import CENT, new_transaction
 from .money import rate
 
 RATE_DIGITS = 10  # significant digits of the rate a swap applies and reports

@@ -13,8 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..state import Record, SandboxState, new_id, now_iso
-from . import Call, Reply, body_of, error, handles, invalid, missing
-from .collections import parse_amount
+from . import Call, Reply, body_of, error, handles, invalid, missing, parse_amount
 
 URL_FIELDS = ("payout_url", "collection_url", "customer_url", "virtual_account_url", "kyc_url")
 CONFIG_KEY = "current"
