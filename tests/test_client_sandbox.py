@@ -425,7 +425,8 @@ async def test_api_key_sends_the_legacy_header_and_warns_once(sandbox: Sandbox) 
         await client.currencies.list()
     assert len([w for w in record if w.category is DeprecationWarning]) == 1
     assert sandbox.token_requests == 0 and sandbox.count("wallets.list", 200) == 1
-    bad = BlaaizClient(api_key="wrong", base_url=sandbox.url)
+    with pytest.warns(DeprecationWarning):
+        bad = BlaaizClient(api_key="wrong", base_url=sandbox.url)
     async with bad:
         with pytest.raises(AuthenticationError, match="API key"):
             await bad.wallets.list()
