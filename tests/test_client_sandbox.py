@@ -792,3 +792,82 @@ def test_shared_memory_store_keeps_no_ended_loop_alive() -> None:
         asyncio.run(contend())
     gc.collect()
     assert sum(ref() is not None for ref in loops) <= 1  # at most the last, until next use
+
+
+class CountingStore(MemoryTokenStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.loads = 0
+
+    async def load(self, key: str) -> AccessToken | None:
+        self.loads += 1
+        return await super().load(key)
+
+
+async def test_a_late_401_does_not_drop_the_newer_token(sandbox: Sandbox) -> None:
+    store = CountingStore()
+    async with oauth_client(sandbox, token_store=store) as client:
+        provider = client.token_provider
+        assert provider is not None
+        old = await provider.get_token()
+        sandbox.revoke_all_tokens()
+        await provider.invalidate(old)
+        new = await provider.get_token()
+        loads = store.loads
+        await provider.invalidate(old)  # another call's 401, answered late, for the old one
+        assert await provider.get_token() == new
+        assert store.loads == loads  # still the hot path: the newer token was kept
+        assert await client.wallets.list()
+    assert new != old and sandbox.token_requests == 2
+
+
+async def test_the_401_resend_is_not_counted_as_a_retry(sandbox: Sandbox) -> None:
+    one_retry = RetryPolicy(max_retries=1, base_delay=0.01, max_delay=0.02)
+    async with oauth_client(sandbox, retry=one_retry) as client:
+        await client.wallets.list()
+        sandbox.revoke_all_tokens()  # the next call is answered 401, then resent
+        sandbox.fail_next("wallets.list", status=503)  # the resend meets a 503: one retry left
+        assert await client.wallets.list()
+    assert sandbox.count("wallets.list", 401) == 1 and sandbox.count("wallets.list", 503) == 1
+
+
+async def test_memory_store_discard_compares_and_lock_excludes() -> None:
+    store = MemoryTokenStore()
+    a = AccessToken(value="a", expires_at=time.time() + 60, refresh_at=time.time() + 50,
+                    scopes=frozenset())  # fmt: skip
+    b = AccessToken(value="b", expires_at=a.expires_at, refresh_at=a.refresh_at, scopes=frozenset())
+    await store.save("k", b)
+    assert not await store.discard("k", a) and await store.load("k") == b
+    assert await store.discard("k", b) and await store.load("k") is None
+    inside = 0
+    overlaps = 0
+
+    async def hold() -> None:
+        nonlocal inside, overlaps
+        async with store.refresh_lock("k") as held:
+            assert held
+            inside += 1
+            overlaps += inside > 1
+            await asyncio.sleep(0.01)
+            inside -= 1
+
+    await asyncio.gather(*(hold() for _ in range(5)))
+    assert overlaps == 0
+
+
+async def test_two_clients_sharing_a_memory_store_make_one_token_request(sandbox: Sandbox) -> None:
+    sandbox.set_latency(0.05, "oauth.token")
+    store = MemoryTokenStore()
+    client_id, secret = sandbox.add_client()
+    clients = [
+        BlaaizClient(
+            client_id=client_id, client_secret=secret, base_url=sandbox.url, token_store=store
+        )
+        for _ in range(2)
+    ]
+    try:
+        await asyncio.gather(*(c.wallets.list() for c in clients for _ in range(20)))
+    finally:
+        for c in clients:
+            await c.aclose()
+    assert sandbox.token_requests == 1
