@@ -871,3 +871,14 @@ async def test_two_clients_sharing_a_memory_store_make_one_token_request(sandbox
         for c in clients:
             await c.aclose()
     assert sandbox.token_requests == 1
+
+
+async def test_retry_after_is_honoured_over_the_backoff(sandbox: Sandbox) -> None:
+    slow_backoff = RetryPolicy(max_retries=1, base_delay=20.0, max_delay=20.0)
+    async with oauth_client(sandbox, retry=slow_backoff) as client:
+        await client.wallets.list()
+        sandbox.fail_next("wallets.list", status=429, headers={"Retry-After": "0"})
+        started = time.monotonic()
+        assert await client.wallets.list()
+    assert time.monotonic() - started < 10  # the server's 0 s, not the policy's 20 s
+    assert sandbox.count("wallets.list", 429) == 1
