@@ -49,6 +49,16 @@ def oauth_client(sb: Sandbox, scopes: object = None, **kwargs: object) -> Blaaiz
     )
 
 
+class CountingStore(MemoryTokenStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.loads = 0
+
+    async def load(self, key: str) -> AccessToken | None:
+        self.loads += 1
+        return await super().load(key)
+
+
 def payout_args(sb: Sandbox, **overrides: object) -> dict[str, object]:
     args: dict[str, object] = {
         "wallet_id": sb.wallet_id("NGN"),
@@ -69,10 +79,12 @@ def payout_args(sb: Sandbox, **overrides: object) -> dict[str, object]:
 
 async def test_500_coroutines_from_cold_make_one_token_request(sandbox: Sandbox) -> None:
     sandbox.set_latency(0.05, "oauth.token")  # a slow token endpoint widens the race
-    async with oauth_client(sandbox) as client:
+    store = CountingStore()
+    async with oauth_client(sandbox, token_store=store) as client:
         results = await asyncio.gather(*(client.wallets.list() for _ in range(500)))
     assert all(len(r) == len(sandbox.state.wallets) for r in results)
     assert sandbox.token_requests == 1
+    assert store.loads == 2  # one refresh in this process (a read, and one inside the lock)
     assert sandbox.count("wallets.list") == 500
 
 
@@ -792,16 +804,6 @@ def test_shared_memory_store_keeps_no_ended_loop_alive() -> None:
         asyncio.run(contend())
     gc.collect()
     assert sum(ref() is not None for ref in loops) <= 1  # at most the last, until next use
-
-
-class CountingStore(MemoryTokenStore):
-    def __init__(self) -> None:
-        super().__init__()
-        self.loads = 0
-
-    async def load(self, key: str) -> AccessToken | None:
-        self.loads += 1
-        return await super().load(key)
 
 
 async def test_a_late_401_does_not_drop_the_newer_token(sandbox: Sandbox) -> None:

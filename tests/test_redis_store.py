@@ -307,7 +307,7 @@ async def test_two_tasks_on_one_thread_cannot_release_each_others_lock(
             assert held
             owners["b"] = await raw.get(lock_key)
             b_acquired.set()
-            await a_released.wait()
+            await asyncio.wait_for(a_released.wait(), 3.0)  # never hang the suite
             # A's release ran while B held the lock: it must not have deleted B's.
             owners["after_a"] = await raw.get(lock_key)
         owners["after_b"] = await raw.get(lock_key)
