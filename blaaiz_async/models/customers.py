@@ -232,15 +232,9 @@ class CustomerUpdate(Model):
 
 
 @model
-class CustomerKycUpdate(Model):
-    """Body of ``customers.add_kyc``; dates are ``YYYY-MM-DD``."""
-
-    dob: str | None = None
-    street: str | None = None
-    city: str | None = None
-    zip_code: str | None = None
-    id_expiry_date: str | None = None
-    id_issue_date: str | None = None
+class CustomerKycUpdate(KycData):
+    """Body of ``customers.add_kyc``: the fields the answer's ``kyc_data`` holds; dates
+    are ``YYYY-MM-DD``."""
 
 
 @model
