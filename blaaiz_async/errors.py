@@ -27,7 +27,9 @@ never from credentials, and the token value is not part of any error.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+import json
+import urllib.parse
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .scopes import Scope, format_scopes
@@ -44,6 +46,22 @@ class BlaaizError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+    def scrub(self, secrets: Iterable[str]) -> None:
+        """Mask every known secret in every text this error took from a response.
+
+        A server may echo what it was sent (``client_secret=...`` in an error description,
+        the bearer token in a message); masking JSON keys with secret-looking names is not
+        enough, so each value the SDK sent as a credential is searched for by value.
+        """
+        forms = secret_forms(secrets)
+        if not forms:
+            return
+        self.message = _scrub_text(self.message, forms)
+        self.args = tuple(_scrub_value(a, forms) for a in self.args)
+        for name, value in list(vars(self).items()):
+            if name != "message":
+                setattr(self, name, _scrub_value(value, forms))
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Keyword-only constructors do not survive pickle's default (cls, args): rebuild from
@@ -257,6 +275,41 @@ def redact(body: Any) -> Any:
     return body
 
 
+def secret_forms(secrets: Iterable[str]) -> tuple[str, ...]:
+    """Each secret as it may come back: verbatim, percent-encoded (a form body echoed),
+    JSON-escaped. Longest first, so a form is masked whole before any part of it."""
+    forms: set[str] = set()
+    for secret in secrets:
+        if not secret or len(secret) < 4:  # too short to search for without masking noise
+            continue
+        forms.update(
+            {
+                secret,
+                urllib.parse.quote(secret, safe=""),
+                urllib.parse.quote_plus(secret, safe=""),
+                json.dumps(secret)[1:-1],
+            }
+        )
+    return tuple(sorted(forms, key=len, reverse=True))
+
+
+def _scrub_text(text: str, forms: tuple[str, ...]) -> str:
+    for form in forms:
+        if form in text:
+            text = text.replace(form, REDACTED)
+    return text
+
+
+def _scrub_value(value: Any, forms: tuple[str, ...]) -> Any:
+    if isinstance(value, str):
+        return _scrub_text(value, forms)
+    if isinstance(value, Mapping):
+        return {_scrub_value(k, forms): _scrub_value(v, forms) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_scrub_value(v, forms) for v in value)
+    return value
+
+
 def classify_denial(message: str) -> DenialReason:
     text = message.lower()
     if "scope" in text:
@@ -327,4 +380,5 @@ __all__ = [
     "ValidationError",
     "WebhookVerificationError",
     "error_for_status",
+    "secret_forms",
 ]

@@ -14,7 +14,6 @@ from typing import Any
 
 import aiohttp
 import attrs
-import cattrs
 
 from .auth.provider import TokenProvider
 from .auth.token import AccessToken
@@ -28,7 +27,7 @@ from .errors import (
     PermissionDeniedError,
     error_for_status,
 )
-from .models.converter import converter, dumps, loads
+from .models.converter import dumps, explain, fast_converter, loads
 from .models.pagination import Page, PageLinks, PageMeta
 from .retry import RetryPolicy, parse_retry_after
 from .routes import Route, find_route
@@ -156,6 +155,7 @@ class Pipeline:
                 status, _decode_error_body(raw), route=route.name, headers=resp_headers,
                 retry_after=retry_after,
             )  # fmt: skip
+            error.scrub((token.value,) if token is not None else (self._api_key or "",))
             if isinstance(error, AuthenticationError):
                 hint = _API_KEY_HINT if self._api_key is not None else _AUTH_HINT
                 error.message = f"{error.message} ({hint})"
@@ -324,20 +324,9 @@ def parse_response(route: Route[Any], body: Any) -> Any:
         return body
     payload = unwrap(route, body)
     try:
-        if route.paginated:
-            item_type = route.response.__args__[0]
-            if not isinstance(payload, list):
-                raise ValueError("paginated payload is not a list")
-            meta = body.get("meta") if isinstance(body, Mapping) else None
-            links = body.get("links") if isinstance(body, Mapping) else None
-            return Page(
-                items=converter.structure(payload, list[item_type]),  # type: ignore[valid-type]
-                meta=converter.structure(meta, PageMeta) if isinstance(meta, Mapping) else None,
-                links=converter.structure(links, PageLinks) if isinstance(links, Mapping) else None,
-            )
-        return converter.structure(payload, route.response)
-    except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
-        problem = _describe(exc)  # raised below, outside this block: no chain to raw values
+        return _structure(route, body, payload)
+    except Exception:  # raised below, outside this block: no chain to raw values
+        problem = _explain(route, body, payload)
     raise MalformedResponseError(
         f"{route.name}: response does not match {_type_name(route.response)}: {problem}",
         status=200,
@@ -346,12 +335,31 @@ def parse_response(route: Route[Any], body: Any) -> Any:
     )
 
 
+def _structure(route: Route[Any], body: Any, payload: Any) -> Any:
+    if not route.paginated:
+        return fast_converter.structure(payload, route.response)
+    if not isinstance(payload, list):
+        raise ValueError("paginated payload is not a list")
+    meta = body.get("meta") if isinstance(body, Mapping) else None
+    links = body.get("links") if isinstance(body, Mapping) else None
+    return Page(
+        items=fast_converter.structure(payload, route.response),
+        meta=fast_converter.structure(meta, PageMeta) if isinstance(meta, Mapping) else None,
+        links=fast_converter.structure(links, PageLinks) if isinstance(links, Mapping) else None,
+    )
+
+
+def _explain(route: Route[Any], body: Any, payload: Any) -> str:
+    """Where the body went wrong, at a cost bounded by its size (see ``explain``)."""
+    problem = explain(payload, route.response)
+    if problem or not route.paginated or not isinstance(body, Mapping):
+        return problem
+    for key, model in (("meta", PageMeta), ("links", PageLinks)):
+        part = body.get(key)
+        if isinstance(part, Mapping) and (problem := explain(part, model, key)):
+            return problem
+    return "unreadable page"
+
+
 def _type_name(t: Any) -> str:
     return getattr(t, "__name__", None) or str(t)
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, cattrs.BaseValidationError):
-        notes = cattrs.transform_error(exc)
-        return "; ".join(notes[:3])
-    return str(exc)

@@ -259,13 +259,32 @@ class ClientCredentialsProvider:
         self.token_requests += 1
         log.debug("requesting access token from %s", url)
         try:
+            return await self._post_token_form(url, form, headers)
+        except TokenError as exc:
+            exc.scrub((self._client_secret,))  # a token endpoint may echo what it was sent
+            raise
+
+    async def _post_token_form(
+        self, url: str, form: dict[str, str], headers: dict[str, str]
+    ) -> AccessToken:
+        try:
             async with (
                 self._http() as session,
-                session.post(url, data=form, headers=headers, timeout=self._timeout) as resp,
+                session.post(
+                    url, data=form, headers=headers, timeout=self._timeout, allow_redirects=False
+                ) as resp,
             ):
                 status, raw = resp.status, await resp.read()
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise TokenError(f"could not reach the token endpoint: {type(exc).__name__}") from None
+        if 300 <= status < 400:
+            # Following it would send client_secret to wherever Location points (307/308),
+            # or adopt a token minted by another host (301/302/303).
+            raise TokenError(
+                f"token endpoint answered HTTP {status} (a redirect); client credentials are "
+                "never sent on to another URL: check base_url",
+                status=status,
+            )
         body = _decode_json(raw)
         if not 200 <= status < 300:
             raise token_error_from_response(status, body)

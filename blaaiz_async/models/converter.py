@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import enum
+import functools
 import json
+import math
+import typing
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
@@ -11,6 +14,7 @@ from typing import Any, TypeVar
 import attrs
 import cattrs
 import orjson
+from cattrs.cols import homogenous_tuple_structure_factory, is_sequence, list_structure_factory
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from cattrs.preconf.orjson import make_converter as make_preconf
 
@@ -19,13 +23,25 @@ from .base import Model
 T = TypeVar("T")
 
 
-def make_converter() -> cattrs.Converter:
-    conv = make_preconf(forbid_extra_keys=False, omit_if_default=False)
+# Bounds on numbers taken from a response. ``int(Decimal("1E+300000"))`` costs seconds of CPU
+# on the event loop, so magnitudes are checked before any conversion. No count, page or id
+# of the API comes near 10**30, and no amount has an exponent beyond +-40.
+INT_MAX_DIGITS = 30
+DECIMAL_MAX_EXPONENT = 40
+
+
+def make_converter(*, detailed_validation: bool = True) -> cattrs.Converter:
+    """The models' converter. The detailed one says where a body went wrong; the fast one
+    (no detailed validation) serves the success path and stops at the first problem."""
+    conv = make_preconf(
+        forbid_extra_keys=False, omit_if_default=False, detailed_validation=detailed_validation
+    )
     configure_converter(conv)
     return conv
 
 
 def configure_converter(conv: cattrs.Converter) -> None:
+    conv.register_structure_hook(int, _structure_int)
     conv.register_structure_hook(Decimal, _structure_decimal)
     # Optional scalars are most model fields: direct hooks skip cattrs' generic Optional
     # dispatch (a third of the structuring time of a typical list response).
@@ -45,6 +61,7 @@ def configure_converter(conv: cattrs.Converter) -> None:
     conv.register_structure_hook_factory(
         lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _open_enum_fn
     )
+    conv.register_structure_hook_factory(is_sequence, lambda t: _sequence_fn(t, conv))
 
 
 def _optional(hook: Callable[[Any, Any], T]) -> Callable[[Any, Any], T | None]:
@@ -72,30 +89,73 @@ def _structure_bool(value: Any, _: Any) -> bool:
 
 def _structure_int(value: Any, _: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    if isinstance(value, float | Decimal):
-        try:
-            if value == int(value):
-                return int(value)
-        except (OverflowError, ValueError, ArithmeticError):
-            pass
-    raise ValueError(f"expected an integer, got {value!r}")
+        if abs(value) < _INT_BOUND:
+            return value
+        raise ValueError("integer out of range")
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) <= INT_MAX_DIGITS and text.lstrip("-").isdigit():
+            return int(text)
+    elif isinstance(value, float) and math.isfinite(value) and abs(value) < _INT_BOUND:
+        if value == int(value):
+            return int(value)
+    elif (
+        isinstance(value, Decimal)
+        and _bounded(value, INT_MAX_DIGITS)
+        and value == value.to_integral_value()
+    ):
+        return int(value)  # a magnitude under 10**30: cheap
+    raise ValueError(f"expected an integer, got {_short(value)}")
+
+
+_INT_BOUND = 10**INT_MAX_DIGITS
+
+
+def _bounded(value: Decimal, max_exponent: int) -> bool:
+    """Finite, and neither huge nor absurdly small: checked without expanding the number."""
+    return value.is_finite() and (
+        value.is_zero() or -max_exponent <= value.adjusted() < max_exponent
+    )
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
 
 
 def _structure_decimal(value: Any, _: Any) -> Decimal:
     if isinstance(value, bool):
         raise ValueError("a boolean is not an amount")
     if isinstance(value, Decimal):
-        return value
-    if isinstance(value, int | float | str):
+        amount = value
+    elif isinstance(value, int | float | str):
         try:
             # str() of a float is its shortest round-trip form: 100.1 -> Decimal("100.1")
-            return Decimal(str(value).strip())
+            amount = Decimal(str(value).strip())
         except InvalidOperation:
-            raise ValueError(f"not an amount: {value!r}") from None
-    raise ValueError(f"not an amount: {type(value).__name__}")
+            raise ValueError(f"not an amount: {_short(value)}") from None
+    else:
+        raise ValueError(f"not an amount: {type(value).__name__}")
+    if not _bounded(amount, DECIMAL_MAX_EXPONENT):
+        raise ValueError(f"not a finite amount in range: {_short(value)}")
+    return amount
+
+
+def _sequence_fn(t: Any, conv: cattrs.Converter) -> Any:
+    """Lists are checked for being lists first: cattrs would structure a 1 MB string one
+    character at a time (and describe a million failures)."""
+    args: tuple[Any, ...] = getattr(t, "__args__", ())
+    if len(args) == 2 and args[1] is Ellipsis:
+        base = homogenous_tuple_structure_factory(t, conv)
+    else:
+        base = list_structure_factory(t, conv)
+
+    def structure(value: Any, cls: Any) -> Any:
+        if not isinstance(value, list | tuple):
+            raise ValueError(f"expected a list, got {type(value).__name__}")
+        return base(value, cls)
+
+    return structure
 
 
 def _model_structure_fn(cls: type[Model], conv: cattrs.Converter) -> Any:
@@ -142,6 +202,7 @@ def _open_enum_fn(cls: type[enum.Enum]) -> Any:
 
 
 converter = make_converter()
+fast_converter = make_converter(detailed_validation=False)
 
 
 def loads(raw: bytes | str) -> Any:
@@ -158,3 +219,60 @@ def _default(obj: Any) -> Any:
 def dumps(obj: Any) -> bytes:
     """Encode a request body; Decimal amounts are written as exact JSON numbers."""
     return orjson.dumps(obj, default=_default)
+
+
+def explain(data: Any, cls: Any, path: str = "") -> str:
+    """Why ``data`` does not structure as ``cls``: the path to the first bad value and what
+    is wrong there. Each step re-checks one sub-value with the fast converter, so the cost
+    is bounded by the body's size, however many items are bad (cattrs' detailed errors
+    would build one exception per bad item of a huge list)."""
+    for _ in range(64):  # deeper than any model; bounds hostile nesting
+        try:
+            fast_converter.structure(data, cls)
+        except Exception as exc:  # the leaf's own message, or a place to descend into
+            step = _first_bad_part(data, cls)
+            if step is None:
+                return f"{path or 'body'}: {_leaf_message(exc)}"
+            part, data, cls = step
+            path += part
+            continue
+        return ""
+    return f"{path}: nested too deeply"
+
+
+def _first_bad_part(data: Any, cls: Any) -> tuple[str, Any, Any] | None:
+    args = getattr(cls, "__args__", ())
+    if type(None) in args and data is not None:  # Optional[X]: X is what failed
+        inner = [a for a in args if a is not type(None)]
+        return ("", data, inner[0]) if len(inner) == 1 else None
+    if isinstance(cls, type) and attrs.has(cls) and isinstance(data, Mapping):
+        for name, field_type in _field_types(cls):
+            if name not in data:
+                continue
+            try:
+                fast_converter.structure(data[name], field_type)
+            except Exception:
+                return f".{name}", data[name], field_type
+        return None
+    if is_sequence(cls) and isinstance(data, list | tuple) and args:
+        for index, item in enumerate(data):
+            try:
+                fast_converter.structure(item, args[0])
+            except Exception:
+                return f"[{index}]", item, args[0]
+    return None
+
+
+@functools.cache
+def _field_types(cls: type) -> tuple[tuple[str, Any], ...]:
+    hints = typing.get_type_hints(cls)
+    return tuple(
+        (_wire_name(a.name), hints[a.name]) for a in attrs.fields(cls) if a.name != "extra"
+    )
+
+
+def _leaf_message(exc: BaseException) -> str:
+    if isinstance(exc, KeyError):
+        return f"missing required field {exc.args[0]!r}" if exc.args else "missing field"
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."

@@ -1,0 +1,100 @@
+"""Answers a hostile or broken server can send: each is a typed error, found cheaply.
+
+Pure: bodies go through the same ``parse_response`` the engine uses, no sockets.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from blaaiz_async.errors import MalformedResponseError
+from blaaiz_async.models import Customer, PageMeta, Wallet
+from blaaiz_async.models.converter import explain, loads
+from blaaiz_async.pipeline import parse_response
+from blaaiz_async.routes import ROUTES
+
+WALLET = {"id": "w1", "currency": "NGN", "amount": "10.00"}
+
+
+@pytest.mark.parametrize(
+    "raw_number",
+    [
+        "1E+300000",  # int(Decimal(...)) of this took 8 s of CPU and then succeeded
+        "1e308",
+        "-1E+31",
+        "1E+30",
+        '"999999999999999999999999999999999"',
+        '"NaN"',
+        "1.5",
+    ],
+)
+def test_an_integer_field_out_of_range_is_malformed(raw_number: str) -> None:
+    body = loads(f'{{"data": [], "meta": {{"current_page": {raw_number}}}}}')
+    with pytest.raises(MalformedResponseError, match=r"meta\.current_page"):
+        parse_response(ROUTES["customers.list"], body)
+
+
+@pytest.mark.parametrize(
+    ("raw_number", "expected"),
+    [("3", 3), ("3.0", 3), ('"42"', 42), ("1E+2", 100), ("-7", -7), ("0E-500000", 0)],
+)
+def test_integer_fields_accept_what_the_api_sends(raw_number: str, expected: int) -> None:
+    body = loads(f'{{"data": [], "meta": {{"total": {raw_number}}}}}')
+    page = parse_response(ROUTES["customers.list"], body)
+    assert page.meta is not None and page.meta.total == expected
+
+
+@pytest.mark.parametrize("amount", ['"NaN"', '"Infinity"', '"-Infinity"', '"sNaN"', "1E+300000"])
+def test_non_finite_or_absurd_amounts_are_malformed(amount: str) -> None:
+    body = loads(f'{{"data": [{{"id": "w1", "amount": {amount}}}]}}')
+    with pytest.raises(MalformedResponseError, match=r"\[0\]\.amount"):
+        parse_response(ROUTES["wallets.list"], body)
+
+
+def test_twenty_significant_digits_stay_exact() -> None:
+    body = loads(b'{"data": [{"id": "w1", "amount": 12345678901234567890.12}]}')
+    (wallet,) = parse_response(ROUTES["wallets.list"], body)
+    assert wallet.amount == Decimal("12345678901234567890.12")
+
+
+@pytest.mark.parametrize("size", [10, 1_000_000])
+def test_a_string_where_a_list_belongs_is_refused_at_once(size: int) -> None:
+    # A 1 MB string was structured one character at a time: 13 s and 1.7 GB.
+    body = {"data": "x" * size}
+    with pytest.raises(MalformedResponseError, match="expected a list, got str"):
+        parse_response(ROUTES["wallets.list"], body)
+
+
+def test_a_string_where_a_nested_list_belongs_is_refused() -> None:
+    customer = {"id": "c1", "first_name": "A", "files": "y" * 100_000}
+    assert explain(customer, Customer) == ".files: expected a list, got str"
+    with pytest.raises(MalformedResponseError, match=r"\.files: expected a list"):
+        parse_response(ROUTES["customers.get"], {"data": customer})
+
+
+def test_a_million_bad_items_name_the_first_one_only() -> None:
+    body = {"data": [WALLET] * 3 + [1] * 1_000_000}
+    with pytest.raises(MalformedResponseError) as info:
+        parse_response(ROUTES["wallets.list"], body)
+    assert "[3]" in info.value.message
+    assert len(info.value.message) < 300
+
+
+@pytest.mark.parametrize(
+    ("data", "cls", "path"),
+    [
+        ([WALLET, {"id": 5, "amount": "x"}], list[Wallet], "[1].amount"),
+        ([WALLET, {"currency": "NGN"}], list[Wallet], "[1]"),
+        ({"current_page": "one"}, PageMeta, ".current_page"),
+        ("text", list[Wallet], "body"),
+    ],
+)
+def test_explain_points_at_the_first_bad_value(data: Any, cls: Any, path: str) -> None:
+    assert explain(data, cls).startswith(path)
+
+
+def test_explain_is_empty_for_a_good_body() -> None:
+    assert explain([WALLET], list[Wallet]) == ""

@@ -1,0 +1,128 @@
+"""A token endpoint that redirects or echoes the secret: the secret goes nowhere else.
+
+Each test runs tiny aiohttp servers on loopback sockets that answer as a hostile or broken
+token endpoint would.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import pytest
+from aiohttp import web
+
+from blaaiz_async import BlaaizClient
+from blaaiz_async.errors import AuthenticationError, TokenError
+
+# Characters that percent-encoding and JSON escaping change, so every echoed form is tried.
+SECRET = "s3cr+t/with=chars&more"
+
+Handler = Callable[[web.Request], "web.StreamResponse"]
+
+
+@asynccontextmanager
+async def serve(app: web.Application) -> AsyncIterator[str]:
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
+
+
+class Thief:
+    """Where a redirect points: records every request it gets and mints tokens."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        self.app = web.Application()
+        self.app.router.add_route("*", "/{tail:.*}", self.handle)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.requests.append(await request.text())
+        return web.json_response({"access_token": "stolen", "expires_in": 600, "data": []})
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+async def test_the_token_request_does_not_follow_redirects(status: int) -> None:
+    thief = Thief()
+    async with serve(thief.app) as thief_url:
+
+        async def token(_: web.Request) -> web.Response:
+            return web.Response(status=status, headers={"Location": f"{thief_url}/steal"})
+
+        app = web.Application()
+        app.router.add_post("/oauth/token", token)
+        async with serve(app) as url:
+            async with BlaaizClient(client_id="c", client_secret=SECRET, base_url=url) as client:
+                with pytest.raises(TokenError) as info:
+                    await client.wallets.list()
+    assert info.value.status == status
+    assert str(status) in str(info.value) and "redirect" in str(info.value)
+    assert thief.requests == []
+
+
+def _echo_app(status: int, make_body: Callable[[str], dict[str, str]]) -> web.Application:
+    async def token(request: web.Request) -> web.Response:
+        form = await request.text()  # the raw, percent-encoded form, echoed back
+        return web.json_response(make_body(form), status=status)
+
+    app = web.Application()
+    app.router.add_post("/oauth/token", token)
+    return app
+
+
+ECHOES = [
+    (401, lambda form: {"error": "invalid_client", "error_description": f"bad request: {form}"}),
+    (400, lambda form: {"error": f"invalid_scope for {SECRET}", "message": form}),
+    (500, lambda form: {"message": f"crashed handling client_secret={SECRET}"}),
+    (200, lambda form: {"access_token": "t", "expires_in": 60, "token_type": SECRET}),
+]
+
+
+@pytest.mark.parametrize(("status", "make_body"), ECHOES)
+async def test_a_secret_the_token_endpoint_echoes_is_masked(
+    status: int, make_body: Callable[[str], dict[str, str]], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="blaaiz_async")
+    async with serve(_echo_app(status, make_body)) as url:
+        async with BlaaizClient(client_id="c", client_secret=SECRET, base_url=url) as client:
+            with pytest.raises(TokenError) as info:
+                await client.wallets.list()
+    error = info.value
+    texts = [
+        str(error),
+        repr(error),
+        repr(vars(error)),
+        repr(error.args),
+        repr(pickle.loads(pickle.dumps(error)).__dict__),
+        caplog.text,
+    ]
+    for text in texts:
+        for form in (SECRET, "s3cr%2Bt%2Fwith%3Dchars%26more", "s3cr%2Bt%2Fwith%3Dchars"):
+            assert form not in text
+    assert "***" in str(error)
+
+
+async def test_an_api_error_echoing_the_bearer_token_is_masked() -> None:
+    async def token(_: web.Request) -> web.Response:
+        return web.json_response({"access_token": "tok-abc123", "expires_in": 600})
+
+    async def wallets(request: web.Request) -> web.Response:
+        echo = request.headers.get("Authorization", "")
+        return web.json_response({"message": f"nope: {echo}", "seen": [echo]}, status=401)
+
+    app = web.Application()
+    app.router.add_post("/oauth/token", token)
+    app.router.add_get("/api/external/wallet", wallets)
+    async with serve(app) as url:
+        async with BlaaizClient(client_id="c", client_secret=SECRET, base_url=url) as client:
+            with pytest.raises(AuthenticationError) as info:
+                await client.wallets.list()
+    for text in (str(info.value), repr(info.value.body), repr(pickle.dumps(info.value))):
+        assert "tok-abc123" not in text
