@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import warnings
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 
 import aiohttp
 
+from .auth.modes import ApiKeyAuth, Auth, TokenAuth
 from .auth.provider import ClientCredentialsProvider, TokenProvider
 from .auth.stores.base import TokenStore
 from .config import (
@@ -22,7 +23,7 @@ from .config import (
     resolve_credentials,
     resolve_environment,
 )
-from .pipeline import Pipeline
+from .pipeline import Options, Pipeline
 from .resources.banks import Banks, MomoOperators
 from .resources.collections import Collections
 from .resources.compliance import Compliance, SignaId
@@ -37,6 +38,7 @@ from .resources.wallets import Currencies, Wallets
 from .resources.webhooks import Webhooks
 from .retry import RetryPolicy
 from .scopes import Scope, ScopesArg, format_scopes, parse_scopes
+from .transport import DEFAULT_MAX_RESPONSE_BYTES, AiohttpTransport, Transport
 
 
 class BlaaizClient:
@@ -44,6 +46,11 @@ class BlaaizClient:
 
     Arguments fall back to ``BLAAIZ_CLIENT_ID``, ``BLAAIZ_CLIENT_SECRET``,
     ``BLAAIZ_ENVIRONMENT``, ``BLAAIZ_BASE_URL`` and ``BLAAIZ_API_KEY``.
+
+    ``http_session`` is an ``aiohttp.ClientSession`` of yours (proxy, TLS context,
+    ``trace_configs``): every request goes through it and the client leaves it open.
+    ``transport`` replaces HTTP entirely (``blaaiz_async.testing.MockTransport``, the
+    sandbox's in-process transport).
     """
 
     def __init__(
@@ -60,30 +67,50 @@ class BlaaizClient:
         timeout: float = DEFAULT_TOTAL_TIMEOUT,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         max_connections: int = DEFAULT_POOL_SIZE,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         retry: RetryPolicy | None = None,
+        http_session: aiohttp.ClientSession | None = None,
+        transport: Transport | None = None,
     ) -> None:
+        if http_session is not None and transport is not None:
+            raise ConfigurationError(
+                "pass either http_session (requests go through your aiohttp session) or "
+                "transport (requests go through it instead of aiohttp), not both"
+            )
         self.environment = resolve_environment(environment)
         self.base_url = resolve_base_url(base_url, self.environment)
-        self.timeout = aiohttp.ClientTimeout(total=timeout, connect=connect_timeout)
-        self._max_connections = max_connections
-        self._session: aiohttp.ClientSession | None = None
-        self._session_loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
-        self.scopes: frozenset[Scope] | None = None
-        self._provider, key = self._choose_auth(
-            client_id=client_id, client_secret=client_secret, scopes=scopes,
-            token_store=token_store, token_provider=token_provider, api_key=api_key,
+        if transport is None:
+            transport = AiohttpTransport(
+                http_session, max_connections=max_connections, connect_timeout=connect_timeout,
+                timeout=timeout, max_response_bytes=max_response_bytes,
+            )  # fmt: skip
+            # Tokens get a small pool of their own, so a refresh never queues behind API calls.
+            token_transport: Transport = (
+                transport if http_session is not None else AiohttpTransport(
+                    max_connections=2, connect_timeout=connect_timeout, timeout=timeout,
+                )
+            )  # fmt: skip
+        else:
+            token_transport = transport
+        self._transports = (transport, token_transport)
+        self._auth = choose_auth(
+            base_url=self.base_url, client_id=client_id, client_secret=client_secret,
+            scopes=scopes, token_store=token_store, token_provider=token_provider,
+            api_key=api_key, token_transport=token_transport, timeout=timeout,
         )  # fmt: skip
-        self._pipeline = Pipeline(
-            base_url=self.base_url,
-            session=self._get_session,
-            provider=self._provider,
-            api_key=key,
-            requested_scopes=self.scopes,
-            retry=retry or RetryPolicy(),
-            timeout=self.timeout,
+        self._bind(
+            Pipeline(
+                base_url=self.base_url,
+                transport=transport,
+                auth=self._auth,
+                options=Options(timeout=timeout, retry=retry or RetryPolicy()),
+                max_concurrency=max_connections,
+            )
         )
-        p = self._pipeline
+
+    def _bind(self, pipeline: Pipeline) -> None:
+        self._pipeline = p = pipeline
         self.wallets = Wallets(p)
         self.currencies = Currencies(p)
         self.banks = Banks(p)
@@ -102,59 +129,39 @@ class BlaaizClient:
         self.compliance = Compliance(p)
         self.signa_id = SignaId(p)
 
-    def _choose_auth(
+    def with_options(
         self,
         *,
-        client_id: str | None,
-        client_secret: str | None,
-        scopes: ScopesArg,
-        token_store: TokenStore | None,
-        token_provider: TokenProvider | None,
-        api_key: str | None,
-    ) -> tuple[TokenProvider | None, str | None]:
-        """A custom provider, else OAuth credentials, else a legacy key (OAuth wins)."""
-        if token_provider is not None:
-            given = {
-                "client_id": client_id, "client_secret": client_secret, "api_key": api_key,
-                "scopes": scopes, "token_store": token_store,
-            }  # fmt: skip
-            conflicting = sorted(name for name, value in given.items() if value is not None)
-            if conflicting:
-                raise ConfigurationError(
-                    f"token_provider replaces the built-in OAuth provider, so "
-                    f"{', '.join(conflicting)} would be ignored; configure them on your "
-                    "token_provider instead, or drop token_provider"
-                )
-            self.auth_mode = "token_provider"
-            return token_provider, None
-        credentials = resolve_credentials(client_id, client_secret)
-        if credentials is not None:
-            self.scopes = parse_scopes(scopes)
-            self.auth_mode = "oauth"
-            provider = ClientCredentialsProvider(
-                client_id=credentials.client_id,
-                client_secret=credentials.client_secret,
-                base_url=self.base_url,
-                scopes=self.scopes,
-                store=token_store,
-                session=lambda: self._session,
-                timeout=self.timeout,
-            )
-            return provider, None
-        key = api_key if api_key is not None else os.environ.get("BLAAIZ_API_KEY")
-        if key:
-            warnings.warn(
-                "x-blaaiz-api-key authentication is deprecated; create OAuth client credentials "
-                "under API & Webhooks and pass client_id/client_secret instead",
-                DeprecationWarning,
-                stacklevel=3,
-            )
-            self.auth_mode = "api_key"
-            return None, key
-        raise ConfigurationError(
-            "no credentials: pass client_id and client_secret (or set BLAAIZ_CLIENT_ID and "
-            "BLAAIZ_CLIENT_SECRET), or a token_provider"
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> BlaaizClient:
+        """A light view of this client with other options, for one call or a block of
+        calls: ``await client.with_options(timeout=5).wallets.list()``. It shares the pool,
+        the token and the rate budget; closing the view closes nothing."""
+        view = object.__new__(BlaaizClient)
+        view.__dict__.update(self.__dict__)
+        view.__dict__["_view_of"] = self
+        view._bind(
+            self._pipeline.with_options(timeout=timeout, max_retries=max_retries, headers=headers)
         )
+        return view
+
+    @property
+    def auth_mode(self) -> str:
+        if isinstance(self._auth, ApiKeyAuth):
+            return "api_key"
+        owned = isinstance(self._auth, TokenAuth) and self._auth.owns_provider
+        return "oauth" if owned else "token_provider"
+
+    @property
+    def scopes(self) -> frozenset[Scope] | None:
+        """The scopes asked for (None: whatever the token grants)."""
+        return self._auth.requested if isinstance(self._auth, TokenAuth) else None
+
+    @property
+    def _provider(self) -> TokenProvider | None:
+        return self._auth.provider if isinstance(self._auth, TokenAuth) else None
 
     def __repr__(self) -> str:
         client_id = getattr(self._provider, "client_id", None)
@@ -177,25 +184,7 @@ class BlaaizClient:
         """Call any path; returns decoded JSON. Scope-guarded like the typed methods."""
         return await self._pipeline.request(method, path, params=params, json=json)
 
-    async def _get_session(self) -> aiohttp.ClientSession:
-        if self._closed:
-            raise RuntimeError("this BlaaizClient is closed; create a new one")
-        session = self._session
-        loop = asyncio.get_running_loop()
-        if session is not None and not session.closed and self._session_loop is not loop:
-            raise RuntimeError(
-                "this BlaaizClient's connection pool belongs to the event loop it first ran "
-                "on; create a client per event loop (per asyncio.run) and share a token_store "
-                "between them to keep one token"
-            )
-        if session is None or session.closed:
-            connector = aiohttp.TCPConnector(limit=self._max_connections, ttl_dns_cache=300)
-            session = self._session = aiohttp.ClientSession(connector=connector)
-            self._session_loop = loop
-        return session
-
     async def __aenter__(self) -> BlaaizClient:
-        await self._get_session()
         return self
 
     async def __aexit__(
@@ -207,19 +196,20 @@ class BlaaizClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the HTTP pool, and the token provider if this client made it."""
-        if self._closed:
+        """Close the HTTP pools, and the token provider if this client made it. A view from
+        ``with_options`` owns nothing and closes nothing."""
+        if self._closed or "_view_of" in self.__dict__:
             return
         self._closed = True
-        if isinstance(self._provider, ClientCredentialsProvider):
-            await self._provider.aclose()
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        await self._auth.aclose()
+        for transport in dict.fromkeys(self._transports):
+            await transport.aclose()
 
     def __del__(self, _warn: Any = warnings.warn) -> None:
-        session = getattr(self, "_session", None)
-        if session is not None and not session.closed and not getattr(self, "_closed", True):
+        if getattr(self, "_closed", True) or "_view_of" in self.__dict__:
+            return
+        sessions = [getattr(t, "session", None) for t in getattr(self, "_transports", ())]
+        if any(s is not None and not s.closed for s in sessions):
             _warn(
                 f"unclosed {type(self).__name__}; use 'async with BlaaizClient(...)' or "
                 "'await client.aclose()'",
@@ -227,3 +217,51 @@ class BlaaizClient:
                 source=self,
                 stacklevel=2,
             )
+
+
+def choose_auth(
+    *,
+    base_url: str,
+    client_id: str | None,
+    client_secret: str | None,
+    scopes: ScopesArg,
+    token_store: TokenStore | None,
+    token_provider: TokenProvider | None,
+    api_key: str | None,
+    token_transport: Transport,
+    timeout: float,
+) -> Auth:
+    """A custom provider, else OAuth credentials, else a legacy key (OAuth wins)."""
+    if token_provider is not None:
+        given = {
+            "client_id": client_id, "client_secret": client_secret, "api_key": api_key,
+            "scopes": scopes, "token_store": token_store,
+        }  # fmt: skip
+        conflicting = sorted(name for name, value in given.items() if value is not None)
+        if conflicting:
+            raise ConfigurationError(
+                f"token_provider replaces the built-in OAuth provider, so "
+                f"{', '.join(conflicting)} would be ignored; configure them on your "
+                "token_provider instead, or drop token_provider"
+            )
+        return TokenAuth(token_provider)
+    credentials = resolve_credentials(client_id, client_secret)
+    if credentials is not None:
+        requested = parse_scopes(scopes)
+        provider = ClientCredentialsProvider(
+            client_id=credentials.client_id,
+            client_secret=credentials.client_secret,
+            base_url=base_url,
+            scopes=requested,
+            store=token_store,
+            transport=token_transport,
+            timeout=timeout,
+        )
+        return TokenAuth(provider, requested=requested, owns_provider=True)
+    key = api_key if api_key is not None else os.environ.get("BLAAIZ_API_KEY")
+    if key:
+        return ApiKeyAuth(key)
+    raise ConfigurationError(
+        "no credentials: pass client_id and client_secret (or set BLAAIZ_CLIENT_ID and "
+        "BLAAIZ_CLIENT_SECRET), or a token_provider"
+    )

@@ -54,6 +54,10 @@ class ConfigurationError(BlaaizError, ValueError):
     """The client was configured inconsistently; the message says how to fix it."""
 
 
+class ClientStateError(ConfigurationError, RuntimeError):
+    """The client cannot serve this call in its state: closed, or on another event loop."""
+
+
 @attrs.frozen(kw_only=True)
 class Credentials:
     """OAuth client credentials; the secret never shows in repr."""

@@ -4,7 +4,8 @@
 
     BlaaizError
     ├── APIConnectionError          no usable response (DNS, refused, reset, timeout)
-    │   └── APITimeoutError
+    │   ├── APITimeoutError
+    │   └── OutcomeUnknownError     a payout-like call may have arrived: look it up, never resend
     ├── TokenError                  /oauth/token failed or answered something unusable
     ├── ValidationError             a request the API would refuse, caught before sending
     ├── WebhookVerificationError    bad or stale x-blaaiz-signature
@@ -90,6 +91,23 @@ class APITimeoutError(APIConnectionError):
     pass
 
 
+class OutcomeUnknownError(APIConnectionError):
+    """A state-changing request may have reached the server, and no answer came back.
+
+    It was NOT sent again, and it must not be resent blindly: look it up first, by
+    ``merchant_reference`` (``client.transactions.get(err.merchant_reference)``), or use
+    ``payouts.ensure`` which does that for you. Hence ``retryable`` is False.
+    """
+
+    retryable = False
+
+    def __init__(
+        self, message: str, *, route: str | None = None, merchant_reference: str | None = None
+    ) -> None:
+        super().__init__(message, route=route)
+        self.merchant_reference = merchant_reference
+
+
 class TokenError(BlaaizError):
     """The token endpoint failed, refused the credentials, or answered malformed data."""
 
@@ -132,6 +150,7 @@ class MalformedResponseError(BlaaizError):
         self.status = status
         self.body = redact(body)
         self.route = route
+        self.merchant_reference: str | None = None
 
 
 class UploadError(BlaaizError):
@@ -339,9 +358,13 @@ def error_for_status(
     route: str | None = None,
     headers: Mapping[str, str] | None = None,
     retry_after: float | None = None,
+    note: str | None = None,
 ) -> APIStatusError:
-    """Map a non-2xx response to its typed error; pure, so it is tested without sockets."""
+    """Map a non-2xx response to its typed error; pure, so it is tested without sockets.
+    ``note`` is what the SDK adds to the server's message (likely causes, a refused wait)."""
     message = _message_from(body, status)
+    if note:
+        message = f"{message} ({note})"
     kwargs: dict[str, Any] = {"status": status, "body": body, "route": route, "headers": headers}
     if status in (400, 422):
         return BadRequestError(message, **kwargs)
@@ -372,6 +395,7 @@ __all__ = [
     "InsufficientScopeError",
     "MalformedResponseError",
     "NotFoundError",
+    "OutcomeUnknownError",
     "PermissionDeniedError",
     "RateLimitError",
     "ServerError",

@@ -5,6 +5,9 @@ Fixtures:
 - ``blaaiz_sandbox``: a running ``Sandbox`` on a free loopback port, fresh per test.
 - ``blaaiz_client``: a ``BlaaizClient`` with full access to that sandbox.
 
+For unit tests without any socket, ``MockTransport(handler)`` answers every request with
+``handler(request)``: ``BlaaizClient(transport=MockTransport(handler), ...)``.
+
 Both are async fixtures; they need an asyncio pytest plugin (pytest-asyncio, anyio).
 """
 
@@ -17,6 +20,9 @@ import pytest
 
 from .client import BlaaizClient
 from .sandbox import Sandbox
+from .transport import HTTPRequest, HTTPResponse, MockTransport, TransportError
+
+__all__ = ["HTTPRequest", "HTTPResponse", "MockTransport", "TransportError"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 

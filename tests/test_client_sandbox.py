@@ -527,12 +527,12 @@ def test_configuration_errors(monkeypatch: pytest.MonkeyPatch) -> None:
 async def test_unclosed_client_warns(sandbox: Sandbox) -> None:
     client = oauth_client(sandbox)
     await client.wallets.list()
-    session = client._session
+    transports = client._transports
     with pytest.warns(ResourceWarning, match="unclosed BlaaizClient"):
         del client
         gc.collect()
-    assert session is not None
-    await session.close()
+    for transport in transports:
+        await transport.aclose()
 
 
 async def test_closed_client_refuses_calls(sandbox: Sandbox) -> None:

@@ -16,14 +16,19 @@ import json
 import logging
 import time
 import urllib.parse
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
-import aiohttp
-
-from ..config import DEFAULT_CONNECT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT, TOKEN_PATH, USER_AGENT
+from ..config import DEFAULT_TOTAL_TIMEOUT, TOKEN_PATH, USER_AGENT
 from ..errors import TokenError
 from ..scopes import Scope, format_scopes
+from ..transport import (
+    AiohttpTransport,
+    HTTPRequest,
+    ResponseTooLargeError,
+    Transport,
+    TransportError,
+)
 from ._loop_local import SingleFlight
 from .stores.base import TokenStore
 from .stores.memory import MemoryTokenStore
@@ -65,9 +70,6 @@ def token_cache_key(base_url: str, client_id: str, scopes: frozenset[Scope]) -> 
     )
 
 
-SessionGetter = Callable[[], aiohttp.ClientSession | None]
-
-
 class ClientCredentialsProvider:
     """OAuth 2.0 client credentials with a shared, single-flight token cache."""
 
@@ -79,8 +81,8 @@ class ClientCredentialsProvider:
         base_url: str,
         scopes: frozenset[Scope],
         store: TokenStore | None = None,
-        session: SessionGetter | None = None,
-        timeout: aiohttp.ClientTimeout | None = None,
+        transport: Transport | None = None,
+        timeout: float = DEFAULT_TOTAL_TIMEOUT,
     ) -> None:
         self.client_id = client_id
         self._client_secret = client_secret
@@ -89,10 +91,10 @@ class ClientCredentialsProvider:
         self.store: TokenStore = store if store is not None else MemoryTokenStore()
         self._owns_store = store is None  # a store the user passed in is theirs to close
         self.cache_key = token_cache_key(self.base_url, client_id, self.scopes)
-        self._session = session
-        self._timeout = timeout or aiohttp.ClientTimeout(
-            total=DEFAULT_TOTAL_TIMEOUT, connect=DEFAULT_CONNECT_TIMEOUT
-        )
+        # The client hands in a transport of its own for tokens (a small pool of its own, so
+        # a refresh never queues behind API calls); standalone, each fetch makes one.
+        self._transport = transport
+        self._timeout = timeout
         self._local: AccessToken | None = None
         # Fingerprints of tokens the API rejected: never adopted again, even if a shared
         # store still serves one because its discard has not landed yet.
@@ -267,16 +269,21 @@ class ClientCredentialsProvider:
     async def _post_token_form(
         self, url: str, form: dict[str, str], headers: dict[str, str]
     ) -> AccessToken:
+        request = HTTPRequest(
+            "POST",
+            url,
+            {**headers, "Content-Type": "application/x-www-form-urlencoded"},
+            urllib.parse.urlencode(form).encode(),
+            self._timeout,
+        )
         try:
-            async with (
-                self._http() as session,
-                session.post(
-                    url, data=form, headers=headers, timeout=self._timeout, allow_redirects=False
-                ) as resp,
-            ):
-                status, raw = resp.status, await resp.read()
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise TokenError(f"could not reach the token endpoint: {type(exc).__name__}") from None
+            async with self._http() as transport:
+                response = await transport.send(request)
+        except TransportError as failure:
+            raise TokenError(f"could not reach the token endpoint: {failure}") from None
+        except ResponseTooLargeError:
+            raise TokenError("token endpoint answered more than max_response_bytes") from None
+        status = response.status
         if 300 <= status < 400:
             # Following it would send client_secret to wherever Location points (307/308),
             # or adopt a token minted by another host (301/302/303).
@@ -285,7 +292,7 @@ class ClientCredentialsProvider:
                 "never sent on to another URL: check base_url",
                 status=status,
             )
-        body = _decode_json(raw)
+        body = _decode_json(response.body)
         if not 200 <= status < 300:
             raise token_error_from_response(status, body)
         if body is None:
@@ -295,14 +302,17 @@ class ClientCredentialsProvider:
         return token
 
     @contextlib.asynccontextmanager
-    async def _http(self) -> AsyncIterator[aiohttp.ClientSession]:
-        """The client's pooled session; a short-lived one when standalone or after close."""
-        session = self._session() if self._session is not None else None
-        if session is not None and not session.closed:
-            yield session
+    async def _http(self) -> AsyncIterator[Transport]:
+        """The client's token transport; a short-lived one when standalone (a provider may
+        serve several event loops, and a pooled session belongs to one)."""
+        if self._transport is not None:
+            yield self._transport
             return
-        async with aiohttp.ClientSession() as own:
+        own = AiohttpTransport(max_connections=2, timeout=self._timeout)
+        try:
             yield own
+        finally:
+            await own.aclose()
 
 
 def _decode_json(raw: bytes) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 import re
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 from ..errors import ValidationError
 from ..models.banks import (
@@ -69,7 +69,7 @@ class Banks(Resource):
         if country is not None and not _ISO2.fullmatch(country):
             raise ValidationError("banks: country must be an ISO-2 code like NG", field="country")
         params = compact(currency=currency, country=country, country_id=country_id)
-        return cast(builtins.list[Bank], await self._call(routes.BANKS_LIST, params=params or None))
+        return await self._call(routes.BANKS_LIST, params=params or None)
 
     async def lookup_account(
         self,
@@ -90,7 +90,7 @@ class Banks(Resource):
             currency=currency,
         )  # fmt: skip
         validate_account_lookup(body)
-        return cast(AccountLookup, await self._call(routes.BANKS_LOOKUP_ACCOUNT, json=body))
+        return await self._call(routes.BANKS_LOOKUP_ACCOUNT, json=body)
 
     async def verify_payee(
         self,
@@ -108,7 +108,7 @@ class Banks(Resource):
             account_name=account_name,
         )  # fmt: skip
         validate_payee(body)
-        return cast(PayeeVerification, await self._call(routes.BANKS_VERIFY_PAYEE, json=body))
+        return await self._call(routes.BANKS_VERIFY_PAYEE, json=body)
 
     async def verify_iban(self, iban: str) -> IbanVerification:
         """Check an IBAN before an EUR payout; ``is_sepa_reachable`` says whether SEPA
@@ -116,7 +116,7 @@ class Banks(Resource):
         form are removed and letters upper-cased before sending."""
         body = {"iban": re.sub(r"\s", "", iban).upper() if isinstance(iban, str) else iban}
         validate_iban(body)
-        return cast(IbanVerification, await self._call(routes.BANKS_VERIFY_IBAN, json=body))
+        return await self._call(routes.BANKS_VERIFY_IBAN, json=body)
 
 
 class MomoOperators(Resource):
@@ -127,7 +127,4 @@ class MomoOperators(Resource):
         ``mobile_money_operator_id``. Filter by the destination ``currency_id`` (preferred,
         it tells apart XOF countries) or ``country_id``."""
         params = compact(currency_id=currency_id, country_id=country_id)
-        return cast(
-            builtins.list[MomoOperator],
-            await self._call(routes.MOMO_OPERATORS_LIST, params=params or None),
-        )
+        return await self._call(routes.MOMO_OPERATORS_LIST, params=params or None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 from ..errors import ValidationError
 from ..models.base import Model
@@ -11,6 +11,8 @@ from ..models.converter import converter
 from ..pipeline import Pipeline
 from ..routes import Route
 from ..validation import compact
+
+T = TypeVar("T")
 
 
 class Resource:
@@ -22,12 +24,12 @@ class Resource:
 
     async def _call(
         self,
-        route: Route[Any],
+        route: Route[T],
         *,
         path: Mapping[str, Any] | None = None,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
-    ) -> Any:
+    ) -> T:
         return await self._pipeline.call(route, path=path, params=params, json=json)
 
 

@@ -12,7 +12,7 @@ import re
 import urllib.parse
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from ..errors import ValidationError
 from ..models.base import Ack
@@ -151,7 +151,7 @@ class Collections(Resource):
         )  # fmt: skip
         body = wire(request)
         validate_collection(body)
-        return cast(Collection, await self._call(routes.COLLECTIONS_CREATE, json=body))
+        return await self._call(routes.COLLECTIONS_CREATE, json=body)
 
     async def create_crypto(
         self,
@@ -170,7 +170,7 @@ class Collections(Resource):
         )  # fmt: skip
         body = wire(request)
         validate_crypto_collection(body)
-        return cast(CryptoCollection, await self._call(routes.COLLECTIONS_CREATE_CRYPTO, json=body))
+        return await self._call(routes.COLLECTIONS_CREATE_CRYPTO, json=body)
 
     async def crypto_networks(
         self, *, transaction_type: CryptoTransactionType | str | None = None
@@ -181,17 +181,14 @@ class Collections(Resource):
             params, "transaction_type", [t.value for t in CryptoTransactionType],
             context="crypto networks",
         )  # fmt: skip
-        return cast(
-            builtins.list[CryptoNetwork],
-            await self._call(routes.COLLECTIONS_CRYPTO_NETWORKS, params=params or None),
-        )
+        return await self._call(routes.COLLECTIONS_CRYPTO_NETWORKS, params=params or None)
 
     async def attach_customer(self, *, customer_id: str, transaction_id: str) -> Ack:
         """Say who paid a collection (for push collections that arrived without one).
         Collection transactions only."""
         body = wire(AttachCustomerRequest(customer_id=customer_id, transaction_id=transaction_id))
         require(body, "customer_id", "transaction_id", context="attach customer")
-        return cast(Ack, await self._call(routes.COLLECTIONS_ATTACH_CUSTOMER, json=body))
+        return await self._call(routes.COLLECTIONS_ATTACH_CUSTOMER, json=body)
 
     async def create_interac_money_request(
         self,
@@ -211,10 +208,7 @@ class Collections(Resource):
         )  # fmt: skip
         body = wire(request)
         validate_interac_money_request(body)
-        return cast(
-            InteracMoneyRequest,
-            await self._call(routes.COLLECTIONS_CREATE_INTERAC_MONEY_REQUEST, json=body),
-        )
+        return await self._call(routes.COLLECTIONS_CREATE_INTERAC_MONEY_REQUEST, json=body)
 
     async def accept_interac_money_request(
         self,
@@ -234,9 +228,7 @@ class Collections(Resource):
         )
         require(body, "reference_number", context=ctx)
         check_email(body, "email", context=ctx)
-        return cast(
-            Ack, await self._call(routes.COLLECTIONS_ACCEPT_INTERAC_MONEY_REQUEST, json=body)
-        )
+        return await self._call(routes.COLLECTIONS_ACCEPT_INTERAC_MONEY_REQUEST, json=body)
 
     # The official Python SDK's names, for code moving over.
     initiate = create

@@ -14,7 +14,7 @@ import re
 import urllib.parse
 import uuid
 from collections.abc import AsyncIterator, Iterable, Mapping
-from typing import Any, cast
+from typing import Any
 
 from ..errors import ValidationError
 from ..models.compliance import (
@@ -178,7 +178,7 @@ class Compliance(Resource):
         )  # fmt: skip
         body = wire(request)
         validate_session(body)
-        return cast(KycSession, await self._call(routes.COMPLIANCE_CREATE_SESSION, json=body))
+        return await self._call(routes.COMPLIANCE_CREATE_SESSION, json=body)
 
     async def list_sessions(
         self, *, limit: int | None = None, offset: int | None = None
@@ -186,9 +186,7 @@ class Compliance(Resource):
         """A window of sessions: ``limit`` (1 to 100, default 20) from ``offset``."""
         _check_window(limit, offset)
         params = {"limit": limit, "offset": offset}
-        return cast(
-            KycSessionList, await self._call(routes.COMPLIANCE_LIST_SESSIONS, params=params)
-        )
+        return await self._call(routes.COMPLIANCE_LIST_SESSIONS, params=params)
 
     async def iter_sessions(self, *, page_size: int = 20) -> AsyncIterator[KycSession]:
         """Every session, ``page_size`` per request, walking ``offset`` until ``total``."""
@@ -207,20 +205,14 @@ class Compliance(Resource):
                 return
 
     async def get_session(self, session_id: str) -> KycSession:
-        return cast(
-            KycSession, await self._call(routes.COMPLIANCE_GET_SESSION, path=_id(session_id))
-        )
+        return await self._call(routes.COMPLIANCE_GET_SESSION, path=_id(session_id))
 
     async def submit_session(self, session_id: str) -> KycSession:
         """Send a HEADLESS session, documents uploaded, for review."""
-        return cast(
-            KycSession, await self._call(routes.COMPLIANCE_SUBMIT_SESSION, path=_id(session_id))
-        )
+        return await self._call(routes.COMPLIANCE_SUBMIT_SESSION, path=_id(session_id))
 
     async def cancel_session(self, session_id: str) -> KycSession:
-        return cast(
-            KycSession, await self._call(routes.COMPLIANCE_CANCEL_SESSION, path=_id(session_id))
-        )
+        return await self._call(routes.COMPLIANCE_CANCEL_SESSION, path=_id(session_id))
 
     async def create_document_upload_url(
         self, session_id: str, *, file_name: str, id_doc_type: IdDocType | str
@@ -231,11 +223,8 @@ class Compliance(Resource):
         ``upload_session_document(file_name=...)``."""
         body = wire(KycDocumentUploadUrlRequest(file_name=file_name, id_doc_type=id_doc_type))
         validate_upload_url(body)
-        return cast(
-            KycDocumentUploadUrl,
-            await self._call(
-                routes.COMPLIANCE_CREATE_DOCUMENT_UPLOAD_URL, path=_id(session_id), json=body
-            ),
+        return await self._call(
+            routes.COMPLIANCE_CREATE_DOCUMENT_UPLOAD_URL, path=_id(session_id), json=body
         )
 
     async def upload_session_document(
@@ -259,52 +248,34 @@ class Compliance(Resource):
             )
         )  # fmt: skip
         validate_document(body)
-        return cast(
-            KycSession,
-            await self._call(
-                routes.COMPLIANCE_UPLOAD_SESSION_DOCUMENT, path=_id(session_id), json=body
-            ),
+        return await self._call(
+            routes.COMPLIANCE_UPLOAD_SESSION_DOCUMENT, path=_id(session_id), json=body
         )
 
     async def issue_verification_link(self, session_id: str) -> KycVerificationLink:
         """The hosted verification link of a HOSTED session; a new call rotates it."""
-        return cast(
-            KycVerificationLink,
-            await self._call(routes.COMPLIANCE_ISSUE_VERIFICATION_LINK, path=_id(session_id)),
-        )
+        return await self._call(routes.COMPLIANCE_ISSUE_VERIFICATION_LINK, path=_id(session_id))
 
     async def issue_access_token(self, session_id: str) -> KycAccessToken:
         """A 30-minute bearer token for the hosted flow (HOSTED sessions). The same token
         comes back while more than 10 minutes remain. Never log it: its repr is masked."""
-        return cast(
-            KycAccessToken,
-            await self._call(routes.COMPLIANCE_ISSUE_ACCESS_TOKEN, path=_id(session_id)),
-        )
+        return await self._call(routes.COMPLIANCE_ISSUE_ACCESS_TOKEN, path=_id(session_id))
 
     async def get_applicant_data(self, session_id: str) -> KycApplicantData | None:
         """The verified applicant (PII), or ``None`` when nothing was captured. Raises
         ``ConflictError`` (409) before a verdict."""
-        return cast(
-            KycApplicantData | None,
-            await self._call(routes.COMPLIANCE_GET_APPLICANT_DATA, path=_id(session_id)),
-        )
+        return await self._call(routes.COMPLIANCE_GET_APPLICANT_DATA, path=_id(session_id))
 
     async def list_documents(self, session_id: str) -> builtins.list[KycDocument]:
         """Captured documents (PII); 409 before a verdict."""
-        return cast(
-            builtins.list[KycDocument],
-            await self._call(routes.COMPLIANCE_LIST_DOCUMENTS, path=_id(session_id)),
-        )
+        return await self._call(routes.COMPLIANCE_LIST_DOCUMENTS, path=_id(session_id))
 
     async def get_document(self, session_id: str, document_id: str) -> SignaDocumentUrl:
         """A 15-minute download URL. 409 before a verdict, 410 once the document is no
         longer retained; limited to 30 a minute and 600 an hour per business."""
-        return cast(
-            SignaDocumentUrl,
-            await self._call(
-                routes.COMPLIANCE_GET_DOCUMENT,
-                path={"session_id": session_id, "document_id": document_id},
-            ),
+        return await self._call(
+            routes.COMPLIANCE_GET_DOCUMENT,
+            path={"session_id": session_id, "document_id": document_id},
         )
 
     # The official Python SDK's names, for code moving over.
@@ -403,35 +374,23 @@ class SignaId(Resource):
             )
         )  # fmt: skip
         validate_release_request(body)
-        return cast(
-            SignaIdReleaseRequest,
-            await self._call(routes.SIGNA_ID_CREATE_RELEASE_REQUEST, json=body),
-        )
+        return await self._call(routes.SIGNA_ID_CREATE_RELEASE_REQUEST, json=body)
 
     async def exchange_release_code(self, *, code: str) -> SignaIdReleaseResult:
         """Trade the web SDK's code (one use, valid 5 minutes) for the release and data."""
         body = wire(SignaIdExchangeRequest(code=code))
         require(body, "code", context="Signa ID exchange")
-        return cast(
-            SignaIdReleaseResult,
-            await self._call(routes.SIGNA_ID_EXCHANGE_RELEASE_CODE, json=body),
-        )
+        return await self._call(routes.SIGNA_ID_EXCHANGE_RELEASE_CODE, json=body)
 
     async def get_release(self, release_id: str) -> SignaIdReleaseResult:
         """A release; ``data`` is ``None`` before the exchange or once access has ended."""
-        return cast(
-            SignaIdReleaseResult,
-            await self._call(routes.SIGNA_ID_GET_RELEASE, path={"release_id": release_id}),
-        )
+        return await self._call(routes.SIGNA_ID_GET_RELEASE, path={"release_id": release_id})
 
     async def get_release_document(self, release_id: str, document_id: str) -> SignaDocumentUrl:
         """A 15-minute download URL of a released document image."""
-        return cast(
-            SignaDocumentUrl,
-            await self._call(
-                routes.SIGNA_ID_GET_RELEASE_DOCUMENT,
-                path={"release_id": release_id, "document_id": document_id},
-            ),
+        return await self._call(
+            routes.SIGNA_ID_GET_RELEASE_DOCUMENT,
+            path={"release_id": release_id, "document_id": document_id},
         )
 
     async def get_wallet_status(
@@ -445,11 +404,8 @@ class SignaId(Resource):
             raise ValidationError(
                 "Signa ID wallet status: chain_id must be an integer", field="chain_id"
             )
-        return cast(
-            SignaIdWalletStatus,
-            await self._call(
-                routes.SIGNA_ID_GET_WALLET_STATUS,
-                path={"address": address},
-                params={"chain_id": chain_id},
-            ),
+        return await self._call(
+            routes.SIGNA_ID_GET_WALLET_STATUS,
+            path={"address": address},
+            params={"chain_id": chain_id},
         )

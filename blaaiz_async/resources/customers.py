@@ -13,7 +13,7 @@ import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any, cast
+from typing import Any
 
 from ..errors import NotFoundError, ValidationError
 from ..models.base import Ack
@@ -152,7 +152,8 @@ def _owner_dict(owner: OwnerInput | Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(owner, OwnerInput):
         return wire(owner)
     if isinstance(owner, Mapping):
-        return cast(dict[str, Any], wire(dict(owner)))
+        data: dict[str, Any] = wire(dict(owner))
+        return data
     raise ValidationError(
         f"KYB scope upgrade: an owner must be an OwnerInput or a mapping, not "
         f"{type(owner).__name__}",
@@ -208,7 +209,7 @@ class Customers(Resource):
             id_expiry_date=id_expiry_date, id_issue_date=id_issue_date,
         )  # fmt: skip
         validate_customer_create(body)
-        return cast(Customer, await self._call(routes.CUSTOMERS_CREATE, json=body))
+        return await self._call(routes.CUSTOMERS_CREATE, json=body)
 
     async def list(
         self,
@@ -241,7 +242,7 @@ class Customers(Resource):
             verification_status=verification_status, status=status, type=type,
             paginate=paginate, page=page, per_page=per_page, limit=limit,
         )  # fmt: skip
-        return cast(Page[Customer], await self._call(routes.CUSTOMERS_LIST, params=params or None))
+        return await self._call(routes.CUSTOMERS_LIST, params=params or None)
 
     async def iter(
         self,
@@ -273,7 +274,7 @@ class Customers(Resource):
     async def get(self, customer_id: str) -> Customer:
         """One customer, with its files; ``NotFoundError`` if unknown."""
         path = require_ids("customer", customer_id=customer_id)
-        return cast(Customer, await self._call(routes.CUSTOMERS_GET, path=path))
+        return await self._call(routes.CUSTOMERS_GET, path=path)
 
     async def update(
         self,
@@ -303,7 +304,7 @@ class Customers(Resource):
             liveness_check_file=liveness_check_file,
         )  # fmt: skip
         validate_customer_update(body)
-        return cast(Customer, await self._call(routes.CUSTOMERS_UPDATE, path=path, json=body))
+        return await self._call(routes.CUSTOMERS_UPDATE, path=path, json=body)
 
     async def add_kyc(
         self,
@@ -328,7 +329,7 @@ class Customers(Resource):
         if not body:
             raise ValidationError("customer KYC: nothing to add", field=None)
         check_dates(body, *DATE_FIELDS, context="customer KYC")
-        return cast(Customer, await self._call(routes.CUSTOMERS_ADD_KYC, path=path, json=body))
+        return await self._call(routes.CUSTOMERS_ADD_KYC, path=path, json=body)
 
     # -- files -------------------------------------------------------------------------------
 
@@ -355,7 +356,7 @@ class Customers(Resource):
             raise ValidationError(
                 f"customer files: give at least one of {', '.join(FILE_FIELDS)}", field="id_file"
             )
-        return cast(Ack, await self._call(routes.CUSTOMERS_UPLOAD_FILES, path=path, json=body))
+        return await self._call(routes.CUSTOMERS_UPLOAD_FILES, path=path, json=body)
 
     async def upload_file(
         self,
@@ -408,17 +409,14 @@ class Customers(Resource):
     async def list_beneficiaries(self, customer_id: str) -> builtins.list[Beneficiary]:
         """People this customer has paid, for repeat payouts."""
         path = require_ids("beneficiaries", customer_id=customer_id)
-        return cast(
-            builtins.list[Beneficiary],
-            await self._call(routes.CUSTOMERS_LIST_BENEFICIARIES, path=path),
-        )
+        return await self._call(routes.CUSTOMERS_LIST_BENEFICIARIES, path=path)
 
     async def get_beneficiary(self, customer_id: str, beneficiary_id: str) -> Beneficiary:
         """One beneficiary. The SPEC wraps it in an array, a plain object is read too;
         the entry with this id is returned (``NotFoundError`` when the array is empty)."""
         path = require_ids("beneficiary", customer_id=customer_id, beneficiary_id=beneficiary_id)
         route = routes.CUSTOMERS_GET_BENEFICIARY
-        items = cast(builtins.list[Beneficiary], await self._call(route, path=path))
+        items = await self._call(route, path=path)
         if not items:
             raise NotFoundError("Beneficiary not found", status=404, route=route.name)
         return next((b for b in items if b.id == beneficiary_id), items[0])
@@ -428,7 +426,7 @@ class Customers(Resource):
     async def submit(self, customer_id: str) -> CustomerActionResult:
         """Submit a business customer for KYB verification (sends no body)."""
         path = require_ids("submit", customer_id=customer_id)
-        return cast(CustomerActionResult, await self._call(routes.CUSTOMERS_SUBMIT, path=path))
+        return await self._call(routes.CUSTOMERS_SUBMIT, path=path)
 
     async def upgrade_kyb_scope(
         self, customer_id: str, owners: Sequence[OwnerInput | Mapping[str, Any]]
@@ -441,9 +439,8 @@ class Customers(Resource):
             raise ValidationError("KYB scope upgrade: owners must be a list", field="owners")
         items = [_owner_dict(o) for o in owners]
         validate_owners(items)
-        return cast(
-            CustomerActionResult,
-            await self._call(routes.CUSTOMERS_UPGRADE_KYB_SCOPE, path=path, json={"owners": items}),
+        return await self._call(
+            routes.CUSTOMERS_UPGRADE_KYB_SCOPE, path=path, json={"owners": items}
         )
 
     async def link_kyc_session(self, customer_id: str, signa_session_id: str) -> Customer:
@@ -453,15 +450,13 @@ class Customers(Resource):
         path = require_ids("link KYC session", customer_id=customer_id)
         body = {"signa_session_id": signa_session_id}
         require(body, "signa_session_id", context="link KYC session")
-        return cast(
-            Customer, await self._call(routes.CUSTOMERS_LINK_KYC_SESSION, path=path, json=body)
-        )
+        return await self._call(routes.CUSTOMERS_LINK_KYC_SESSION, path=path, json=body)
 
     # -- business owners ---------------------------------------------------------------------
 
     async def delete_owner(self, customer_id: str, owner_id: str) -> Ack:
         path = require_ids("delete owner", customer_id=customer_id, owner_id=owner_id)
-        return cast(Ack, await self._call(routes.CUSTOMERS_DELETE_OWNER, path=path))
+        return await self._call(routes.CUSTOMERS_DELETE_OWNER, path=path)
 
     async def get_owner_file_presigned_url(
         self, customer_id: str, owner_id: str, *, file_category: str
@@ -474,13 +469,10 @@ class Customers(Resource):
                 "owner presign: file_category must be id_document_front or id_document_back",
                 field="file_category",
             )
-        return cast(
-            PresignedUpload,
-            await self._call(
-                routes.CUSTOMERS_GET_OWNER_FILE_PRESIGNED_URL,
-                path=path,
-                json={"file_category": file_category},
-            ),
+        return await self._call(
+            routes.CUSTOMERS_GET_OWNER_FILE_PRESIGNED_URL,
+            path=path,
+            json={"file_category": file_category},
         )
 
     async def upload_owner_files(
@@ -495,9 +487,7 @@ class Customers(Resource):
         path = require_ids("owner files", customer_id=customer_id, owner_id=owner_id)
         body = compact(id_document_front=id_document_front, id_document_back=id_document_back)
         require(body, "id_document_front", context="owner files")
-        return cast(
-            Ack, await self._call(routes.CUSTOMERS_UPLOAD_OWNER_FILES, path=path, json=body)
-        )
+        return await self._call(routes.CUSTOMERS_UPLOAD_OWNER_FILES, path=path, json=body)
 
     async def upload_owner_documents(
         self,
@@ -557,23 +547,17 @@ class Customers(Resource):
 
     async def list_documents(self, customer_id: str) -> builtins.list[CustomerDocument]:
         path = require_ids("documents", customer_id=customer_id)
-        return cast(
-            builtins.list[CustomerDocument],
-            await self._call(routes.CUSTOMERS_LIST_DOCUMENTS, path=path),
-        )
+        return await self._call(routes.CUSTOMERS_LIST_DOCUMENTS, path=path)
 
     async def get_document(self, customer_id: str, document_id: str) -> CustomerDocument:
         path = require_ids("document", customer_id=customer_id, document_id=document_id)
-        return cast(CustomerDocument, await self._call(routes.CUSTOMERS_GET_DOCUMENT, path=path))
+        return await self._call(routes.CUSTOMERS_GET_DOCUMENT, path=path)
 
     async def get_document_presigned_url(self, customer_id: str) -> PresignedUpload:
         """A URL for a customer document's file (sends no body); then ``create_document``
         with the ``file_id``. ``upload_document`` does both with the PUT between."""
         path = require_ids("document presign", customer_id=customer_id)
-        return cast(
-            PresignedUpload,
-            await self._call(routes.CUSTOMERS_GET_DOCUMENT_PRESIGNED_URL, path=path),
-        )
+        return await self._call(routes.CUSTOMERS_GET_DOCUMENT_PRESIGNED_URL, path=path)
 
     async def create_document(
         self,
@@ -591,10 +575,7 @@ class Customers(Resource):
         path = require_ids("document", customer_id=customer_id)
         body = request_body(request, type=type, name=name, file_id=file_id, description=description)
         require(body, "type", "name", "file_id", context="document")
-        return cast(
-            CustomerDocument,
-            await self._call(routes.CUSTOMERS_CREATE_DOCUMENT, path=path, json=body),
-        )
+        return await self._call(routes.CUSTOMERS_CREATE_DOCUMENT, path=path, json=body)
 
     async def upload_document(
         self,
@@ -644,11 +625,8 @@ class Customers(Resource):
         body = request_body(request, type=type, name=name, file_id=file_id, description=description)
         if not body:
             raise ValidationError("document update: nothing to change", field=None)
-        return cast(
-            CustomerDocument,
-            await self._call(routes.CUSTOMERS_UPDATE_DOCUMENT, path=path, json=body),
-        )
+        return await self._call(routes.CUSTOMERS_UPDATE_DOCUMENT, path=path, json=body)
 
     async def delete_document(self, customer_id: str, document_id: str) -> Ack:
         path = require_ids("delete document", customer_id=customer_id, document_id=document_id)
-        return cast(Ack, await self._call(routes.CUSTOMERS_DELETE_DOCUMENT, path=path))
+        return await self._call(routes.CUSTOMERS_DELETE_DOCUMENT, path=path)

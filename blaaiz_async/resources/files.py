@@ -7,7 +7,7 @@ The API puts the URL at ``data``, at the root or at ``data.data``; the route's
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 from ..errors import ValidationError
 from ..models.files import FileCategory, PresignedUpload, PresignedUrlRequest
@@ -50,4 +50,4 @@ class Files(Resource):
         )  # fmt: skip
         require(body, "customer_id", "file_category", context="presigned url")
         check_file_category(body, context="presigned url")
-        return cast(PresignedUpload, await self._call(routes.FILES_GET_PRESIGNED_URL, json=body))
+        return await self._call(routes.FILES_GET_PRESIGNED_URL, json=body)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any, cast
+from typing import Any
 
 from ..models import FeeBreakdown, Transaction
 from ..routes import core as routes
@@ -72,7 +72,7 @@ class Payouts(Resource):
             note=note, merchant_reference=merchant_reference, **extra,
         )  # fmt: skip
         validate_payout(body)
-        return cast(Transaction, await self._call(routes.PAYOUTS_CREATE, json=body))
+        return await self._call(routes.PAYOUTS_CREATE, json=body)
 
 
 class Fees(Resource):
@@ -91,7 +91,7 @@ class Fees(Resource):
             from_amount=_amount(from_amount), to_amount=_amount(to_amount), method=method,
         )  # fmt: skip
         validate_fees(body)
-        return cast(FeeBreakdown, await self._call(routes.FEES_BREAKDOWN, json=body))
+        return await self._call(routes.FEES_BREAKDOWN, json=body)
 
     get_breakdown = breakdown
 

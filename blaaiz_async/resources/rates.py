@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-from typing import cast
 
 from ..models.rates import Rate
 from ..routes import rates as routes
@@ -18,4 +17,4 @@ class Rates(Resource):
         anything else is kept in ``Rate.extra``. Quote a transfer with ``fees.breakdown``,
         which prices the exact amount, rather than multiplying by a listed rate."""
         params = {"search_term": search_term} if search_term else None
-        return cast(builtins.list[Rate], await self._call(routes.RATES_LIST, params=params))
+        return await self._call(routes.RATES_LIST, params=params)

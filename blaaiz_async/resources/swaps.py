@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from ..errors import ValidationError
 from ..models.swaps import AmountType, Refund, RefundRequest, Swap, SwapRequest
 from ..routes import swaps as routes
@@ -44,7 +42,7 @@ class Swaps(Resource):
             raise ValidationError(
                 f"{ctx}: the two wallets must differ", field="to_business_wallet_id"
             )
-        return cast(Swap, await self._call(routes.SWAPS_CREATE, json=body))
+        return await self._call(routes.SWAPS_CREATE, json=body)
 
     initiate = create
 
@@ -64,10 +62,10 @@ class Refunds(Resource):
         )
         require(body, "transaction_id", context="refund")
         check_max_length(body, REFUND_LIMITS, context="refund")
-        return cast(Refund, await self._call(routes.REFUNDS_CREATE, json=body))
+        return await self._call(routes.REFUNDS_CREATE, json=body)
 
     async def get(self, refund_id: str) -> Refund:
         """A refund and its current ``status``."""
-        return cast(Refund, await self._call(routes.REFUNDS_GET, path={"refund_id": refund_id}))
+        return await self._call(routes.REFUNDS_GET, path={"refund_id": refund_id})
 
     initiate = create

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import cast
 
 from ..models import Page, Transaction
 from ..routes import core as routes
@@ -31,9 +30,7 @@ class Transactions(Resource):
             customer_id=customer_id, type=type, status=status,
             merchant_reference=merchant_reference, page=page, limit=limit,
         )  # fmt: skip
-        return cast(
-            Page[Transaction], await self._call(routes.TRANSACTIONS_LIST, json=body or None)
-        )
+        return await self._call(routes.TRANSACTIONS_LIST, json=body or None)
 
     async def iter(self, *, limit: int | None = None, **filters: str) -> AsyncIterator[Transaction]:
         """Every matching transaction, page after page."""
@@ -48,7 +45,4 @@ class Transactions(Resource):
 
     async def get(self, transaction_id: str) -> Transaction:
         """By id, ``reference`` or ``merchant_reference``."""
-        return cast(
-            Transaction,
-            await self._call(routes.TRANSACTIONS_GET, path={"transaction_id": transaction_id}),
-        )
+        return await self._call(routes.TRANSACTIONS_GET, path={"transaction_id": transaction_id})

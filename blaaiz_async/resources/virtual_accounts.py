@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 import re
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 from ..errors import ValidationError
 from ..models.virtual_accounts import (
@@ -92,9 +92,7 @@ class VirtualBankAccounts(Resource):
             request, wallet_id=wallet_id, account_name=account_name, customer_id=customer_id
         )
         validate_vba_create(body, currency)
-        return cast(
-            builtins.list[VirtualBankAccount], await self._call(routes.VBA_CREATE, json=body)
-        )
+        return await self._call(routes.VBA_CREATE, json=body)
 
     async def list(
         self, *, wallet_id: str | None = None, customer_id: str | None = None
@@ -102,24 +100,19 @@ class VirtualBankAccounts(Resource):
         """Virtual accounts of a wallet and/or customer (the SPEC wants ``wallet_id``; the
         SDKs do not). A lone object in the answer is read as a list of one."""
         params = compact(wallet_id=wallet_id, customer_id=customer_id)
-        return cast(
-            builtins.list[VirtualBankAccount],
-            await self._call(routes.VBA_LIST, params=params or None),
-        )
+        return await self._call(routes.VBA_LIST, params=params or None)
 
     async def get(self, vba_id: str) -> VirtualBankAccount:
         """One virtual account; ``NotFoundError`` if unknown."""
         path = require_ids("virtual account", vba_id=vba_id)
-        return cast(VirtualBankAccount, await self._call(routes.VBA_GET, path=path))
+        return await self._call(routes.VBA_GET, path=path)
 
     async def close(self, vba_id: str, *, reason: str | None = None) -> VirtualBankAccountClosure:
         """Close a virtual account so it stops receiving money. Without ``reason`` no
         body is sent. Closing a closed account is refused (``BadRequestError``)."""
         path = require_ids("close virtual account", vba_id=vba_id)
         body = {"reason": reason} if reason else None
-        return cast(
-            VirtualBankAccountClosure, await self._call(routes.VBA_CLOSE, path=path, json=body)
-        )
+        return await self._call(routes.VBA_CLOSE, path=path, json=body)
 
     async def get_identification_type(
         self,
@@ -133,7 +126,4 @@ class VirtualBankAccounts(Resource):
         (ISO-2) and ``type`` (``individual``/``business``)."""
         params = compact(customer_id=customer_id, country=country, type=type)
         validate_identification_query(params)
-        return cast(
-            IdentificationType,
-            await self._call(routes.VBA_GET_IDENTIFICATION_TYPE, params=params),
-        )
+        return await self._call(routes.VBA_GET_IDENTIFICATION_TYPE, params=params)

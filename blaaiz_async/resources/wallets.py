@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-from typing import cast
 
 from ..models import Currency, Wallet
 from ..routes import core as routes
@@ -13,13 +12,13 @@ from .base import Resource
 class Wallets(Resource):
     async def list(self) -> builtins.list[Wallet]:
         """Every wallet of the business, one per currency."""
-        return cast(builtins.list[Wallet], await self._call(routes.WALLETS_LIST))
+        return await self._call(routes.WALLETS_LIST)
 
     async def get(self, wallet_id: str) -> Wallet:
-        return cast(Wallet, await self._call(routes.WALLETS_GET, path={"wallet_id": wallet_id}))
+        return await self._call(routes.WALLETS_GET, path={"wallet_id": wallet_id})
 
 
 class Currencies(Resource):
     async def list(self) -> builtins.list[Currency]:
         """Supported currencies; ``country`` tells apart currencies of several countries."""
-        return cast(builtins.list[Currency], await self._call(routes.CURRENCIES_LIST))
+        return await self._call(routes.CURRENCIES_LIST)

@@ -5,8 +5,6 @@ Verifying and parsing the events themselves is ``blaaiz_async.webhooks``' job.
 
 from __future__ import annotations
 
-from typing import cast
-
 from ..errors import ValidationError
 from ..models.base import Ack
 from ..models.webhooks import (
@@ -46,11 +44,11 @@ class Webhooks(Resource):
         )  # fmt: skip
         require(body, "payout_url", "collection_url", context="webhook registration")
         check_https(body, *URL_FIELDS, context="webhook registration")
-        return cast(WebhookConfig, await self._call(routes.WEBHOOKS_REGISTER, json=body))
+        return await self._call(routes.WEBHOOKS_REGISTER, json=body)
 
     async def get(self) -> WebhookConfig:
         """The configured URLs; raises ``NotFoundError`` when none are configured."""
-        return cast(WebhookConfig, await self._call(routes.WEBHOOKS_GET))
+        return await self._call(routes.WEBHOOKS_GET)
 
     async def update(
         self,
@@ -67,14 +65,14 @@ class Webhooks(Resource):
         if not body:
             raise ValidationError("webhook update: give at least one URL to change or clear")
         check_https(body, *body, context="webhook update")
-        return cast(Ack, await self._call(routes.WEBHOOKS_UPDATE, json=body))
+        return await self._call(routes.WEBHOOKS_UPDATE, json=body)
 
     async def replay(self, *, transaction_id: str) -> Ack:
         """Send a transaction's webhook again; successful transactions only. Not retried
         automatically: each send is a delivery your endpoint will see."""
         body = wire(WebhookReplayRequest(transaction_id=transaction_id))
         require(body, "transaction_id", context="webhook replay")
-        return cast(Ack, await self._call(routes.WEBHOOKS_REPLAY, json=body))
+        return await self._call(routes.WEBHOOKS_REPLAY, json=body)
 
     async def simulate_interac(
         self,
@@ -94,6 +92,6 @@ class Webhooks(Resource):
         )  # fmt: skip
         positive(body, "amount", context=ctx)
         check_email(body, "collection_email", "interac_email", context=ctx)
-        return cast(Ack, await self._call(routes.WEBHOOKS_SIMULATE_INTERAC, json=body or None))
+        return await self._call(routes.WEBHOOKS_SIMULATE_INTERAC, json=body or None)
 
     simulate_interac_webhook = simulate_interac

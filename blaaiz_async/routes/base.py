@@ -6,11 +6,12 @@ import functools
 import re
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 import attrs
 
 from ..errors import ValidationError
+from ..models.pagination import Page
 from ..scopes import Scope
 
 T = TypeVar("T")
@@ -75,6 +76,34 @@ def _template_regex(template: str) -> re.Pattern[str]:
     )
 
 
+@overload
+def route(
+    name: str,
+    method: str,
+    path: str,
+    response: type[T],
+    *,
+    scopes: Iterable[Scope],
+    idempotent: bool | None = None,
+    envelope: tuple[str, ...] = ("data",),
+    normalize: Callable[[Any], Any] | None = None,
+    auth: bool = True,
+    summary: str = "",
+) -> Route[T]: ...
+@overload
+def route(
+    name: str,
+    method: str,
+    path: str,
+    response: None,
+    *,
+    scopes: Iterable[Scope],
+    idempotent: bool | None = None,
+    envelope: tuple[str, ...] = ("data",),
+    normalize: Callable[[Any], Any] | None = None,
+    auth: bool = True,
+    summary: str = "",
+) -> Route[Any]: ...
 def route(
     name: str,
     method: str,
@@ -85,11 +114,66 @@ def route(
     idempotent: bool | None = None,
     envelope: tuple[str, ...] = ("data",),
     normalize: Callable[[Any], Any] | None = None,
-    paginated: bool = False,
     auth: bool = True,
     summary: str = "",
 ) -> Route[Any]:
-    """Declare a route; GET/PUT/DELETE default to idempotent, POST to not."""
+    """Declare a route returning ``response``; GET/PUT/DELETE default to idempotent, POST
+    to not. ``response=None``: the decoded JSON as it came."""
+    return _declare(
+        name, method, path, response, scopes=scopes, idempotent=idempotent, envelope=envelope,
+        normalize=normalize, paginated=False, auth=auth, summary=summary,
+    )  # fmt: skip
+
+
+def page_route(
+    name: str,
+    method: str,
+    path: str,
+    item: type[T],
+    *,
+    scopes: Iterable[Scope],
+    idempotent: bool | None = None,
+    normalize: Callable[[Any], Any] | None = None,
+    summary: str = "",
+) -> Route[Page[T]]:
+    """Declare a route answering a page of ``item``: ``{data: [...], links, meta}``."""
+    return _declare(
+        name, method, path, list[item],  # type: ignore[valid-type]
+        scopes=scopes, idempotent=idempotent, envelope=("data",), normalize=normalize,
+        paginated=True, auth=True, summary=summary,
+    )  # fmt: skip
+
+
+def optional_route(
+    name: str,
+    method: str,
+    path: str,
+    response: type[T],
+    *,
+    scopes: Iterable[Scope],
+    summary: str = "",
+) -> Route[T | None]:
+    """Declare a route whose payload may be ``null`` (nothing to show yet)."""
+    return _declare(
+        name, method, path, response | None, scopes=scopes, idempotent=None,
+        envelope=("data",), normalize=None, paginated=False, auth=True, summary=summary,
+    )  # fmt: skip
+
+
+def _declare(
+    name: str,
+    method: str,
+    path: str,
+    response: Any,
+    *,
+    scopes: Iterable[Scope],
+    idempotent: bool | None,
+    envelope: tuple[str, ...],
+    normalize: Callable[[Any], Any] | None,
+    paginated: bool,
+    auth: bool,
+    summary: str,
+) -> Route[Any]:
     method = method.upper()
     return Route(
         name=name,

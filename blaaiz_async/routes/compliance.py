@@ -23,7 +23,7 @@ from ..models.compliance import (
     SignaIdWalletStatus,
 )
 from ..scopes import Scope as S
-from .base import route
+from .base import optional_route, route
 
 SES = "/compliance/kyc/sessions"
 ONE = SES + "/{session_id}"
@@ -68,8 +68,8 @@ COMPLIANCE_ISSUE_ACCESS_TOKEN = route(
     "compliance.issue_access_token", "POST", ONE + "/access-token", KycAccessToken,
     scopes={S.COMPLIANCE_KYC_CREATE}, summary="A hosted-flow bearer token (30 min).",
 )  # fmt: skip
-COMPLIANCE_GET_APPLICANT_DATA = route(
-    "compliance.get_applicant_data", "GET", ONE + "/applicant-data", KycApplicantData | None,
+COMPLIANCE_GET_APPLICANT_DATA = optional_route(
+    "compliance.get_applicant_data", "GET", ONE + "/applicant-data", KycApplicantData,
     scopes={S.COMPLIANCE_KYC_PII_READ}, summary="Verified applicant data; 409 before a verdict.",
 )  # fmt: skip
 COMPLIANCE_LIST_DOCUMENTS = route(

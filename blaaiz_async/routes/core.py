@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..models import Currency, FeeBreakdown, Transaction, Wallet
 from ..scopes import Scope as S
-from .base import route
+from .base import page_route, route
 
 # --- wallets, currencies ------------------------------------------------------------------
 
@@ -31,9 +31,9 @@ FEES_BREAKDOWN = route(
     "fees.breakdown", "POST", "/fees/breakdown", FeeBreakdown, scopes={S.FEES_READ},
     idempotent=True, summary="Quote the fees of a transfer (read-only POST).",
 )  # fmt: skip
-TRANSACTIONS_LIST = route(
-    "transactions.list", "POST", "/transaction", list[Transaction], scopes={S.TRANSACTION_READ},
-    idempotent=True, paginated=True, summary="List transactions; filters go in a JSON body.",
+TRANSACTIONS_LIST = page_route(
+    "transactions.list", "POST", "/transaction", Transaction, scopes={S.TRANSACTION_READ},
+    idempotent=True, summary="List transactions; filters go in a JSON body.",
 )  # fmt: skip
 TRANSACTIONS_GET = route(
     "transactions.get", "GET", "/transaction/{transaction_id}", Transaction,

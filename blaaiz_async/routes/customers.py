@@ -19,7 +19,7 @@ from ..models.customers import (
 )
 from ..models.files import PresignedUpload
 from ..scopes import Scope as S
-from .base import route
+from .base import page_route, route
 from .shapes import ack_body, customer_list_body, listify_data, presign_body
 
 C = "/customer"
@@ -30,8 +30,8 @@ CUSTOMERS_CREATE = route(
     "customers.create", "POST", C, Customer, scopes=W,
     summary="Create an individual or business customer (201).",
 )  # fmt: skip
-CUSTOMERS_LIST = route(
-    "customers.list", "GET", C, list[Customer], scopes=R, paginated=True,
+CUSTOMERS_LIST = page_route(
+    "customers.list", "GET", C, Customer, scopes=R,
     normalize=customer_list_body,
     summary="Customers with filters; paginate=true pages them (page, per_page/limit).",
 )  # fmt: skip

@@ -1,0 +1,188 @@
+"""What the engine does after an attempt, as tables: ``core.decide`` without sockets.
+
+Each row is one situation a payout fleet meets; breaking the matching line of the core
+flips the row's expected decision.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from blaaiz_async import core
+from blaaiz_async.core import Attempt, Done, Fail, Reauthenticate, Retry
+from blaaiz_async.errors import (
+    APIConnectionError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    NotFoundError,
+    OutcomeUnknownError,
+    RateLimitError,
+    ServerError,
+)
+from blaaiz_async.retry import RetryPolicy
+from blaaiz_async.routes import ROUTES
+from blaaiz_async.transport import HTTPResponse, TransportError
+
+GET = ROUTES["wallets.list"]
+POST = ROUTES["payouts.create"]  # not idempotent: a payout
+POLICY = RetryPolicy(max_retries=2, base_delay=0.5, max_delay=8.0, jitter=lambda: 1.0)
+
+SENT = TransportError("server closed the connection", host="api", sent=True)
+READ_TIMEOUT = TransportError("read timed out", host="api", sent=True, timeout=True)
+REFUSED = TransportError("connection refused", host="api", sent=False)
+
+
+def answer(status: int, headers: dict[str, str] | None = None, body: bytes = b"") -> HTTPResponse:
+    return HTTPResponse(status, headers or {}, body)
+
+
+def decide(route: Any, outcome: Any, attempt: Attempt | None = None, **kw: Any) -> core.Decision:
+    kw.setdefault("policy", POLICY)
+    kw.setdefault("can_reauthenticate", True)
+    return core.decide(route, attempt or Attempt(), outcome, **kw)
+
+
+@pytest.mark.parametrize(
+    ("route", "outcome", "attempt", "expected"),
+    [
+        # success
+        (GET, answer(200), Attempt(), Done()),
+        (POST, answer(201), Attempt(), Done()),
+        # a request that may have reached the server is resent only when idempotent
+        (GET, SENT, Attempt(), Retry(0.5, "server closed the connection")),
+        (GET, READ_TIMEOUT, Attempt(retries=1), Retry(1.0, "read timed out")),
+        (GET, answer(503), Attempt(), Retry(0.5, "HTTP 503")),
+        (GET, answer(408), Attempt(), Retry(0.5, "HTTP 408")),
+        (GET, answer(500), Attempt(retries=1), Retry(1.0, "HTTP 500")),
+        # nothing was sent: any route may try again
+        (POST, REFUSED, Attempt(), Retry(0.5, "connection refused")),
+        (GET, REFUSED, Attempt(), Retry(0.5, "connection refused")),
+        # a 429 means the server did nothing: resent for any route, after its Retry-After
+        (POST, answer(429, {"Retry-After": "7"}), Attempt(), Retry(7.0, "HTTP 429")),
+        (GET, answer(429, {"Retry-After": "3"}), Attempt(), Retry(3.0, "HTTP 429")),
+        (GET, answer(429), Attempt(), Retry(0.5, "HTTP 429")),
+        # a server's Retry-After wins over the backoff, within the cap
+        (GET, answer(503, {"Retry-After": "2"}), Attempt(), Retry(2.0, "HTTP 503")),
+        (GET, answer(429, {"Retry-After": "600"}), Attempt(), Retry(60.0, "HTTP 429")),
+        # the first 401 resends once with a fresh token
+        (GET, answer(401), Attempt(), Reauthenticate(expired=False)),
+        (POST, answer(401), Attempt(), Reauthenticate(expired=False)),
+        # the resend is not a retry: retries made before keep their count, and a retry
+        # after a resend is still allowed
+        (GET, answer(503), Attempt(retries=1, reauthenticated=True), Retry(1.0, "HTTP 503")),
+    ],
+)
+def test_what_happens_next(route: Any, outcome: Any, attempt: Attempt, expected: Any) -> None:
+    assert decide(route, outcome, attempt) == expected
+
+
+@pytest.mark.parametrize(
+    ("route", "outcome", "attempt", "error"),
+    [
+        # a payout whose answer was lost is never sent twice: an unknown outcome
+        (POST, SENT, Attempt(), OutcomeUnknownError),
+        (POST, READ_TIMEOUT, Attempt(), OutcomeUnknownError),
+        (POST, answer(503), Attempt(), ServerError),
+        (POST, answer(500), Attempt(), ServerError),
+        # retries run out
+        (GET, SENT, Attempt(retries=2), APIConnectionError),
+        (GET, READ_TIMEOUT, Attempt(retries=2), APITimeoutError),
+        (GET, answer(503), Attempt(retries=2), ServerError),
+        (POST, answer(429), Attempt(retries=2), RateLimitError),
+        (POST, REFUSED, Attempt(retries=2), APIConnectionError),
+        # a second 401 after the resend is a rejection
+        (GET, answer(401), Attempt(reauthenticated=True), AuthenticationError),
+        # never retried at all
+        (GET, answer(404), Attempt(), NotFoundError),
+        (POST, answer(400), Attempt(), BadRequestError),
+    ],
+)
+def test_when_the_call_fails(route: Any, outcome: Any, attempt: Attempt, error: type) -> None:
+    decision = decide(route, outcome, attempt)
+    assert isinstance(decision, Fail)
+    assert type(decision.error) is error
+
+
+def test_an_unknown_outcome_is_not_retryable_and_carries_the_reference() -> None:
+    decision = decide(POST, SENT, reference="order-42")
+    assert isinstance(decision, Fail) and isinstance(decision.error, OutcomeUnknownError)
+    assert decision.error.merchant_reference == "order-42"
+    assert decision.error.retryable is False
+    assert "order-42" in str(decision.error) and "NOT sent again" in str(decision.error)
+
+
+def test_nothing_sent_is_not_an_unknown_outcome() -> None:
+    decision = decide(POST, REFUSED, Attempt(retries=2), reference="order-42")
+    assert isinstance(decision, Fail)
+    assert not isinstance(decision.error, OutcomeUnknownError)
+    assert decision.error.retryable is True
+
+
+def test_without_a_renewable_credential_a_401_fails_with_the_hint() -> None:
+    decision = decide(GET, answer(401), can_reauthenticate=False, hint="the API key is disabled")
+    assert isinstance(decision, Fail) and isinstance(decision.error, AuthenticationError)
+    assert "the API key is disabled" in decision.error.message
+
+
+@pytest.mark.parametrize(
+    ("attempt", "expected"),
+    [
+        (Attempt(), Reauthenticate(expired=True)),
+        # expiring in flight does not spend the one resend of a rejected token
+        (Attempt(reauthenticated=True), Reauthenticate(expired=True)),
+        (Attempt(expired_resends=core.MAX_EXPIRED_RESENDS), Reauthenticate(expired=False)),
+    ],
+)
+def test_a_token_that_expired_in_flight_is_renewed_not_rejected(
+    attempt: Attempt, expected: Reauthenticate
+) -> None:
+    assert decide(GET, answer(401), attempt, credential_expired=True) == expected
+
+
+@pytest.mark.parametrize(
+    ("outcome", "remaining", "expected"),
+    [
+        (answer(429, {"Retry-After": "7"}), 8.0, Retry(7.0, "HTTP 429")),
+        (answer(429, {"Retry-After": "7"}), 6.0, RateLimitError),
+        (answer(503), 0.1, ServerError),
+        (SENT, 0.1, APIConnectionError),
+        (SENT, None, Retry(0.5, "server closed the connection")),
+    ],
+)
+def test_waits_are_bounded_by_the_calls_time(
+    outcome: Any, remaining: float | None, expected: Any
+) -> None:
+    decision = decide(GET, outcome, remaining=remaining)
+    if isinstance(expected, Retry):
+        assert decision == expected
+    else:
+        assert isinstance(decision, Fail) and type(decision.error) is expected
+
+
+def test_a_refused_wait_says_why() -> None:
+    decision = decide(GET, answer(429, {"Retry-After": "99999999"}), remaining=30.0)
+    assert isinstance(decision, Fail)
+    assert "longer than the call's remaining" in decision.error.message
+
+
+@pytest.mark.parametrize(
+    ("decision", "expected"),
+    [
+        (Retry(0.5, "x"), Attempt(retries=1, waited=0.5)),
+        (Reauthenticate(expired=False), Attempt(reauthenticated=True)),
+        (Reauthenticate(expired=True), Attempt(expired_resends=1)),
+        (Done(), Attempt()),
+    ],
+)
+def test_an_attempt_records_what_was_done(decision: Any, expected: Attempt) -> None:
+    assert Attempt().after(decision) == expected
+
+
+def test_errors_keep_the_servers_message_and_status() -> None:
+    body = b'{"message": "Insufficient funds."}'
+    decision = decide(POST, answer(400, body=body))
+    assert isinstance(decision, Fail) and isinstance(decision.error, BadRequestError)
+    assert decision.error.message == "Insufficient funds." and decision.error.status == 400
