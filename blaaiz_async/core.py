@@ -265,6 +265,9 @@ class Done:
     """A 2xx answer: decode it."""
 
 
+DONE = Done()
+
+
 @attrs.frozen(slots=True)
 class Retry:
     delay: float
@@ -325,7 +328,7 @@ def decide(
         return Fail(connection_error(route, outcome, reference=reference))
     status = outcome.status
     if 200 <= status < 300:
-        return Done()
+        return DONE
     if status == 401 and can_reauthenticate:
         if credential_expired and attempt.expired_resends < MAX_EXPIRED_RESENDS:
             return Reauthenticate(expired=True)

@@ -178,19 +178,19 @@ class Pipeline:
     async def _attempt(
         self, request: HTTPRequest, route: Route[Any]
     ) -> HTTPResponse | TransportError:
+        if not log.isEnabledFor(logging.DEBUG):
+            try:
+                return await self.transport.send(request)
+            except TransportError as failure:
+                return failure
         started = time.perf_counter()
         try:
             response = await self.transport.send(request)
         except TransportError as failure:
             log.debug("%s %s: %s", request.method, route.path, failure)
             return failure
-        log.debug(
-            "%s %s -> %s in %.1fms",
-            request.method,
-            route.path,
-            response.status,
-            (time.perf_counter() - started) * 1e3,
-        )
+        elapsed = (time.perf_counter() - started) * 1e3
+        log.debug("%s %s -> %s in %.1fms", request.method, route.path, response.status, elapsed)
         return response
 
     async def put_external(

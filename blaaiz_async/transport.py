@@ -126,6 +126,7 @@ class AiohttpTransport:
         self.connect_timeout = connect_timeout
         self.timeout = timeout
         self.max_response_bytes = max_response_bytes
+        self._timeouts: dict[float | None, aiohttp.ClientTimeout] = {}
 
     def __repr__(self) -> str:
         return f"AiohttpTransport(max_connections={self.max_connections}, own={self._owns_session})"
@@ -158,8 +159,9 @@ class AiohttpTransport:
     async def send(self, request: HTTPRequest) -> HTTPResponse:
         session = self._get_session()
         url = URL(request.url, encoded=True)
-        total = request.timeout if request.timeout is not None else self.timeout
-        timeout = aiohttp.ClientTimeout(total=total, connect=min(self.connect_timeout, total))
+        timeout = self._timeouts.get(request.timeout)
+        if timeout is None:
+            timeout = self._timeout_for(request.timeout)
         try:
             async with session.request(
                 request.method,
@@ -175,11 +177,20 @@ class AiohttpTransport:
             failure = _failure(exc, f"{url.host}:{url.port}" if url.port else url.host or "")
         raise failure  # outside the except block: no chain to aiohttp's exception
 
+    def _timeout_for(self, seconds: float | None) -> aiohttp.ClientTimeout:
+        total = seconds if seconds is not None else self.timeout
+        timeout = aiohttp.ClientTimeout(total=total, connect=min(self.connect_timeout, total))
+        if len(self._timeouts) < 64:  # a handful of distinct values in practice
+            self._timeouts[seconds] = timeout
+        return timeout
+
     async def _read(self, resp: aiohttp.ClientResponse) -> bytes:
         limit = self.max_response_bytes
         declared = resp.content_length
-        if declared is not None and declared > limit:
-            raise _too_large(resp.status, limit)
+        if declared is not None:
+            if declared > limit:
+                raise _too_large(resp.status, limit)
+            return await resp.read()  # no more than declared is read
         chunks: list[bytes] = []
         size = 0
         async for chunk in resp.content.iter_any():

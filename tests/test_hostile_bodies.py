@@ -6,14 +6,15 @@ Pure: bodies go through the same ``parse_response`` the engine uses, no sockets.
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from blaaiz_async.errors import MalformedResponseError
 from blaaiz_async.models import Customer, PageMeta, Wallet
-from blaaiz_async.models.converter import explain, loads
-from blaaiz_async.pipeline import parse_response
+from blaaiz_async.models.converter import converter, explain, fast_converter, loads
+from blaaiz_async.pipeline import parse_response, unwrap
 from blaaiz_async.routes import ROUTES
 
 WALLET = {"id": "w1", "currency": "NGN", "amount": "10.00"}
@@ -98,3 +99,29 @@ def test_explain_points_at_the_first_bad_value(data: Any, cls: Any, path: str) -
 
 def test_explain_is_empty_for_a_good_body() -> None:
     assert explain([WALLET], list[Wallet]) == ""
+
+
+def _examples() -> list[tuple[str, Any]]:
+    out = []
+    for group in ("a", "b"):
+        data = loads(Path(f"tests/data/examples_group_{group}.json").read_bytes())
+        out += sorted((k, v) for k, v in data.items() if ROUTES[k].response is not None)
+    return out
+
+
+@pytest.mark.parametrize(("name", "body"), _examples())
+def test_the_fast_path_structures_like_the_detailed_converter(name: str, body: Any) -> None:
+    # The generated per-model functions serve every success; the detailed cattrs converter
+    # is the reference they must agree with, unknown fields included.
+    route = ROUTES[name]
+    body = route.normalize(body) if route.normalize is not None else body
+    payload = unwrap(route, body)
+    fast = fast_converter.structure(payload, route.response)
+    slow = converter.structure(payload, route.response)
+    assert fast == slow
+    for f, s in zip(
+        fast if isinstance(fast, list) else [fast],
+        slow if isinstance(slow, list) else [slow],
+        strict=True,
+    ):
+        assert getattr(f, "extra", None) == getattr(s, "extra", None)

@@ -80,6 +80,7 @@ class TokenAuth:
         self.provider = provider
         self.requested = requested
         self.owns_provider = owns_provider
+        self._last: Credential = ANONYMOUS  # the current token's credential, made once
 
     def __repr__(self) -> str:
         scopes = "" if self.requested is None else f", requested={format_scopes(self.requested)!r}"
@@ -97,7 +98,12 @@ class TokenAuth:
             raise InsufficientScopeError(
                 required=route.scopes, granted=token.scopes, route=route.name
             )
-        return Credential({"Authorization": token.authorization}, token, (token.value,))
+        last = self._last
+        if last.token is not token:
+            last = self._last = Credential(
+                {"Authorization": token.authorization}, token, (token.value,)
+            )
+        return last
 
     async def rejected(self, credential: Credential, *, expired: bool) -> bool:
         token = credential.token

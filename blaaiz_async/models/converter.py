@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 import functools
-import json
 import math
 import typing
 from collections.abc import Callable, Mapping
@@ -13,12 +12,14 @@ from typing import Any, TypeVar
 
 import attrs
 import cattrs
+import msgspec
 import orjson
 from cattrs.cols import homogenous_tuple_structure_factory, is_sequence, list_structure_factory
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from cattrs.preconf.orjson import make_converter as make_preconf
 
 from .base import Model
+from .fast import make_structure_fn
 
 T = TypeVar("T")
 
@@ -42,6 +43,8 @@ def make_converter(*, detailed_validation: bool = True) -> cattrs.Converter:
 
 def configure_converter(conv: cattrs.Converter) -> None:
     conv.register_structure_hook(int, _structure_int)
+    conv.register_structure_hook(str, _structure_str)
+    conv.register_structure_hook(bool, _structure_bool)
     conv.register_structure_hook(Decimal, _structure_decimal)
     # Optional scalars are most model fields: direct hooks skip cattrs' generic Optional
     # dispatch (a third of the structuring time of a typical list response).
@@ -52,7 +55,9 @@ def configure_converter(conv: cattrs.Converter) -> None:
     conv.register_unstructure_hook(Decimal, lambda d: d)  # the JSON encoder writes it exactly
     conv.register_structure_hook_factory(
         lambda t: isinstance(t, type) and issubclass(t, Model),
-        lambda cls: _model_structure_fn(cls, conv),
+        (lambda cls: _model_structure_fn(cls, conv))
+        if conv.detailed_validation
+        else (lambda cls: make_structure_fn(cls, conv.get_structure_hook, _wire_name)),
     )
     conv.register_unstructure_hook_factory(
         lambda t: isinstance(t, type) and issubclass(t, Model),
@@ -124,18 +129,21 @@ def _short(value: Any) -> str:
 
 
 def _structure_decimal(value: Any, _: Any) -> Decimal:
-    if isinstance(value, bool):
-        raise ValueError("a boolean is not an amount")
-    if isinstance(value, Decimal):
+    kind = type(value)
+    amount: Decimal
+    if kind is Decimal:
         amount = value
-    elif isinstance(value, int | float | str):
+    elif kind is str or (kind is not bool and isinstance(value, int | float | str)):
         try:
-            # str() of a float is its shortest round-trip form: 100.1 -> Decimal("100.1")
-            amount = Decimal(str(value).strip())
+            # str() of a float is its shortest round-trip form: 100.1 -> Decimal("100.1");
+            # Decimal() itself allows the surrounding whitespace a string may carry.
+            amount = Decimal(value if kind is str else str(value))
         except InvalidOperation:
             raise ValueError(f"not an amount: {_short(value)}") from None
+    elif kind is bool:
+        raise ValueError("a boolean is not an amount")
     else:
-        raise ValueError(f"not an amount: {type(value).__name__}")
+        raise ValueError(f"not an amount: {kind.__name__}")
     if not _bounded(amount, DECIMAL_MAX_EXPONENT):
         raise ValueError(f"not a finite amount in range: {_short(value)}")
     return amount
@@ -205,9 +213,21 @@ converter = make_converter()
 fast_converter = make_converter(detailed_validation=False)
 
 
+# msgspec decodes twice as fast as json with ``parse_float=Decimal`` and keeps every digit;
+# it refuses NaN/Infinity, integers beyond 64 bits and invalid UTF-8.
+_DECODER = msgspec.json.Decoder(float_hook=Decimal)
+
+
 def loads(raw: bytes | str) -> Any:
-    """Decode a response body; floats become Decimal so no amount loses precision."""
-    return json.loads(raw, parse_float=Decimal)
+    """Decode a JSON body; floats become Decimal so no amount loses precision. Anything
+    that is not JSON (or nests deeper than the decoder goes) raises ``ValueError``."""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogatepass")
+    try:
+        return _DECODER.decode(raw.removeprefix(b"\xef\xbb\xbf"))
+    except (msgspec.DecodeError, RecursionError) as exc:
+        kind = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise ValueError(f"not JSON: {kind}") from None
 
 
 def _default(obj: Any) -> Any:

@@ -46,12 +46,14 @@ class Route(Generic[T]):
     auth: bool = True
     summary: str = ""
 
-    @property
-    def params(self) -> tuple[str, ...]:
-        return tuple(_PARAM.findall(self.path))
+    params: tuple[str, ...] = attrs.field(
+        init=False, default=attrs.Factory(lambda r: tuple(_PARAM.findall(r.path)), takes_self=True)
+    )
 
     def format_path(self, values: Mapping[str, Any] | None = None) -> str:
         """Fill the path template; every value is percent-encoded as one segment."""
+        if not self.params:
+            return self.path
         values = values or {}
         missing = [p for p in self.params if p not in values or values[p] in (None, "")]
         if missing:
