@@ -134,6 +134,10 @@ class ValidationError(BlaaizError):
         self.field = field
 
 
+class UnknownFieldError(ValidationError, TypeError):
+    """A keyword the request does not declare (a typo, most likely)."""
+
+
 class WebhookVerificationError(BlaaizError):
     pass
 
@@ -400,6 +404,7 @@ __all__ = [
     "RateLimitError",
     "ServerError",
     "TokenError",
+    "UnknownFieldError",
     "UploadError",
     "ValidationError",
     "WebhookVerificationError",

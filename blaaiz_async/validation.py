@@ -6,15 +6,18 @@ addresses, lengths, choices); each raises ``ValidationError`` naming the field.
 
 from __future__ import annotations
 
+import difflib
 import re
+import secrets
 import urllib.parse
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, get_type_hints
 
-from .errors import ValidationError
+from .errors import UnknownFieldError, ValidationError
 
-Amount = Decimal | int | float | str
+# Exact types only: a float such as 0.1 is not the amount it looks like.
+Amount = Decimal | int | str
 
 _US_ACCOUNT = (
     "type",
@@ -164,16 +167,47 @@ def compact(**fields: Any) -> dict[str, Any]:
 
 
 def to_amount(value: Amount, field: str, *, context: str) -> Decimal:
-    """An amount as an exact ``Decimal``: a float through its shortest repr."""
-    if isinstance(value, bool) or not isinstance(value, Decimal | int | float | str):
+    """An amount as an exact, finite ``Decimal``; a float is refused, since ``0.1`` is
+    not the number it shows and money must not be rounded by accident."""
+    if isinstance(value, float):
+        raise ValidationError(
+            f"{context}: {field} is a float ({value!r}); pass a Decimal, an int or a string "
+            f"such as {str(value)!r}, which are exact",
+            field=field,
+        )
+    if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
         raise ValidationError(f"{context}: {field} must be a number", field=field)
     try:
-        number = Decimal(str(value).strip())
+        number = Decimal(value.strip() if isinstance(value, str) else value)
     except InvalidOperation:
         raise ValidationError(f"{context}: {field} must be a number", field=field) from None
     if not number.is_finite():
         raise ValidationError(f"{context}: {field} must be a finite number", field=field)
     return number
+
+
+def check_fields(given: Mapping[str, Any], schema: type, *, context: str) -> None:
+    """Refuse keywords the request does not declare: a typo must not send a payout without
+    its reference. Extra API fields go in ``extra_body``."""
+    known = get_type_hints(schema)
+    unknown = [name for name in given if name not in known]
+    if unknown:
+        name = unknown[0]
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = (
+            f"; did you mean {close[0]!r}?"
+            if close
+            else "; put API fields this release does not know in extra_body"
+        )
+        raise UnknownFieldError(f"{context}: unknown field {name!r}{hint}", field=name)
+    missing = sorted(getattr(schema, "__required_keys__", frozenset()) - given.keys())
+    if missing:
+        raise ValidationError(f"{context}: {missing[0]} is required", field=missing[0])
+
+
+def merchant_reference(given: str | None) -> str:
+    """The caller's reference, or a new one: every payment can be looked up afterwards."""
+    return given if given is not None else f"blaaiz-{secrets.token_hex(12)}"
 
 
 def check_https(body: Mapping[str, Any], *fields: str, context: str) -> None:

@@ -2,77 +2,98 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Literal, Required, TypedDict, Unpack
+
+import attrs
 
 from ..models import FeeBreakdown, Transaction
 from ..routes import core as routes
-from ..validation import compact, validate_fees, validate_payout
+from ..validation import (
+    Amount,
+    check_fields,
+    compact,
+    merchant_reference,
+    to_amount,
+    validate_fees,
+    validate_payout,
+)
 from .base import Resource
 
-Amount = Decimal | int | float | str
+PayoutMethod = Literal["bank_transfer", "interac", "ach", "wire", "crypto", "mobile_money"]
+
+
+class PayoutFields(TypedDict, total=False):
+    """The fields of a payout, named once: the signature, the body and the checks read it.
+
+    Which fields a ``method`` needs for a currency is checked before sending.
+    """
+
+    wallet_id: Required[str]
+    customer_id: Required[str]
+    method: Required[PayoutMethod]
+    from_currency_id: Required[str]  # a currency code ("NGN") or its id
+    to_currency_id: Required[str]
+    from_amount: Amount
+    to_amount: Amount
+    bank_id: str
+    account_number: str
+    account_name: str
+    sort_code: str
+    iban: str
+    bic_code: str
+    email: str
+    interac_first_name: str
+    interac_last_name: str
+    type: Literal["individual", "business"]
+    account_type: Literal["checking", "savings"]
+    bank_name: str
+    routing_number: str
+    swift_code: str
+    wallet_address: str
+    wallet_token: Literal["USDT", "USDC"]
+    wallet_network: Literal["BSC_MAINNET", "ETHEREUM_MAINNET", "TRON_MAINNET", "MATIC_MAINNET"]
+    phone_number: str
+    mobile_money_operator_id: str
+    country_id: str
+    country: str
+    state: str
+    street: str
+    city: str
+    zip_code: str
+    note: str
+    merchant_reference: str
+    extra_body: Mapping[str, Any]  # fields the API added after this release, sent as given
 
 
 class Payouts(Resource):
-    async def create(
-        self,
-        *,
-        wallet_id: str,
-        customer_id: str,
-        method: str,
-        from_currency_id: str,
-        to_currency_id: str,
-        from_amount: Amount | None = None,
-        to_amount: Amount | None = None,
-        bank_id: str | None = None,
-        account_number: str | None = None,
-        account_name: str | None = None,
-        sort_code: str | None = None,
-        iban: str | None = None,
-        bic_code: str | None = None,
-        email: str | None = None,
-        interac_first_name: str | None = None,
-        interac_last_name: str | None = None,
-        type: str | None = None,
-        account_type: str | None = None,
-        bank_name: str | None = None,
-        routing_number: str | None = None,
-        swift_code: str | None = None,
-        wallet_address: str | None = None,
-        wallet_token: str | None = None,
-        wallet_network: str | None = None,
-        phone_number: str | None = None,
-        mobile_money_operator_id: str | None = None,
-        country_id: str | None = None,
-        country: str | None = None,
-        state: str | None = None,
-        street: str | None = None,
-        city: str | None = None,
-        zip_code: str | None = None,
-        note: str | None = None,
-        merchant_reference: str | None = None,
-        **extra: Any,
-    ) -> Transaction:
+    async def create(self, **fields: Unpack[PayoutFields]) -> Transaction:
         """Send money from a wallet. Give exactly one of ``from_amount`` (debited) or
-        ``to_amount`` (received). The fields each ``method`` needs are checked before
-        sending. Never retried once it may have reached the server: on
-        ``APIConnectionError`` look the payout up by ``merchant_reference`` first."""
-        body = compact(
-            wallet_id=wallet_id, customer_id=customer_id, method=method,
-            from_currency_id=from_currency_id, to_currency_id=to_currency_id,
-            from_amount=_amount(from_amount), to_amount=_amount(to_amount), bank_id=bank_id,
-            account_number=account_number, account_name=account_name, sort_code=sort_code,
-            iban=iban, bic_code=bic_code, email=email, interac_first_name=interac_first_name,
-            interac_last_name=interac_last_name, type=type, account_type=account_type,
-            bank_name=bank_name, routing_number=routing_number, swift_code=swift_code,
-            wallet_address=wallet_address, wallet_token=wallet_token,
-            wallet_network=wallet_network, phone_number=phone_number,
-            mobile_money_operator_id=mobile_money_operator_id, country_id=country_id,
-            country=country, state=state, street=street, city=city, zip_code=zip_code,
-            note=note, merchant_reference=merchant_reference, **extra,
-        )  # fmt: skip
+        ``to_amount`` (received), as ``Decimal``, ``int`` or ``str`` (a float is refused:
+        it is not exact). The fields each ``method`` needs are checked before sending.
+
+        Every payout carries a ``merchant_reference``: yours, or one the SDK makes (it is
+        on the returned transaction). Never sent twice once it may have reached the
+        server: an ``OutcomeUnknownError`` carries the reference, and
+        ``client.transactions.get(err.merchant_reference)`` finds the payout.
+        """
+        body = _payout_body(fields)
         validate_payout(body)
-        return await self._call(routes.PAYOUTS_CREATE, json=body)
+        transaction = await self._call(routes.PAYOUTS_CREATE, json=body)
+        if transaction.merchant_reference is None:
+            transaction = attrs.evolve(transaction, merchant_reference=body["merchant_reference"])
+        return transaction
+
+
+def _payout_body(fields: Mapping[str, Any]) -> dict[str, Any]:
+    check_fields(fields, PayoutFields, context="payouts.create")
+    body = dict(fields)
+    extra = body.pop("extra_body", None) or {}
+    for name in ("from_amount", "to_amount"):
+        if body.get(name) is not None:
+            body[name] = to_amount(body[name], name, context="payout")
+    body["merchant_reference"] = merchant_reference(body.get("merchant_reference"))
+    return {**compact(**body), **extra}
 
 
 class Fees(Resource):
@@ -86,24 +107,19 @@ class Fees(Resource):
         method: str | None = None,
     ) -> FeeBreakdown:
         """What a transfer costs: ``you_send`` in total, ``recipient_gets`` after fees."""
+        ctx = "fee breakdown"
         body = compact(
-            from_currency_id=from_currency_id, to_currency_id=to_currency_id,
-            from_amount=_amount(from_amount), to_amount=_amount(to_amount), method=method,
-        )  # fmt: skip
+            from_currency_id=from_currency_id,
+            to_currency_id=to_currency_id,
+            from_amount=to_amount_or_none(from_amount, "from_amount", ctx),
+            to_amount=to_amount_or_none(to_amount, "to_amount", ctx),
+            method=method,
+        )
         validate_fees(body)
         return await self._call(routes.FEES_BREAKDOWN, json=body)
 
     get_breakdown = breakdown
 
 
-def _amount(value: Amount | None) -> Any:
-    """Amounts go out as exact JSON numbers: a float through its shortest repr, a numeric
-    string as written. Anything else is left for validation to reject with a clear error."""
-    if isinstance(value, float):
-        return Decimal(str(value))
-    if isinstance(value, str):
-        try:
-            return Decimal(value.strip())
-        except InvalidOperation:
-            return value
-    return value
+def to_amount_or_none(value: Amount | None, field: str, context: str) -> Any:
+    return None if value is None else to_amount(value, field, context=context)
