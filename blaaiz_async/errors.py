@@ -13,6 +13,7 @@
     ├── MalformedResponseError      a 2xx body that is not what the route declares
     └── APIStatusError              the API answered with a non-2xx status
         ├── BadRequestError         400 / 422 (also a ValidationError)
+        │   └── DuplicateReferenceError   the merchant_reference exists already
         ├── AuthenticationError     401, after one resend with a fresh token
         ├── PermissionDeniedError   403: scope, API access, IP policy, or unknown
         │   └── InsufficientScopeError   raised locally, before any network I/O
@@ -220,6 +221,31 @@ class BadRequestError(APIStatusError, ValidationError):
         self.field = next(iter(self.errors), None)
 
 
+# What the API answers when a merchant_reference is reused (it is unique per business).
+DUPLICATE_REFERENCE = "The merchant reference has already been taken."
+
+
+class DuplicateReferenceError(BadRequestError):
+    """The ``merchant_reference`` was already used: that payment exists, nothing was sent
+    again. ``payouts.ensure`` turns this into the existing transaction."""
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.field = "merchant_reference"
+
+
+def _is_duplicate_reference(body: Any) -> bool:
+    if not isinstance(body, Mapping):
+        return False
+    errors = body.get("errors")
+    field_errors = errors.get("merchant_reference") if isinstance(errors, Mapping) else None
+    texts = [body.get("message"), *(field_errors if isinstance(field_errors, list) else [])]
+    return any(
+        isinstance(t, str) and "merchant reference has already been taken" in t.lower()
+        for t in texts
+    )
+
+
 class AuthenticationError(APIStatusError):
     pass
 
@@ -371,6 +397,8 @@ def error_for_status(
         message = f"{message} ({note})"
     kwargs: dict[str, Any] = {"status": status, "body": body, "route": route, "headers": headers}
     if status in (400, 422):
+        if _is_duplicate_reference(body):
+            return DuplicateReferenceError(message, **kwargs)
         return BadRequestError(message, **kwargs)
     if status == 401:
         return AuthenticationError(message, **kwargs)
@@ -388,6 +416,7 @@ def error_for_status(
 
 
 __all__ = [
+    "DUPLICATE_REFERENCE",
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
@@ -396,6 +425,7 @@ __all__ = [
     "BlaaizError",
     "ConflictError",
     "DenialReason",
+    "DuplicateReferenceError",
     "InsufficientScopeError",
     "MalformedResponseError",
     "NotFoundError",

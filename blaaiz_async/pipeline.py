@@ -125,6 +125,13 @@ class Pipeline:
             exc.scrub(credential.secrets)
             raise
 
+    async def authorize(self, route: Route[Any]) -> None:
+        """Refuse ``route`` now if this client's token cannot call it (it may fetch the
+        token, nothing else): for flows that must know before they start."""
+        self.auth.check(route)
+        if route.auth:
+            await self.auth.credential(route)
+
     def _headers(self) -> dict[str, str]:
         return {**_BASE_HEADERS, **self.options.headers}
 

@@ -10,7 +10,12 @@ import pytest
 from mypy import api as mypy_api
 
 from blaaiz_async import BlaaizClient
-from blaaiz_async.errors import UnknownFieldError, ValidationError
+from blaaiz_async.errors import (
+    DuplicateReferenceError,
+    InsufficientScopeError,
+    UnknownFieldError,
+    ValidationError,
+)
 from blaaiz_async.models.converter import loads
 from blaaiz_async.sandbox import Sandbox
 from blaaiz_async.testing import HTTPRequest, HTTPResponse, MockTransport
@@ -108,3 +113,46 @@ def test_the_type_checker_sees_a_misspelt_keyword(tmp_path: Path) -> None:
     assert '"merchant_refrence"' in out
     assert "'bank_transfr'" in out or '"bank_transfr"' in out
     assert "float" in out
+
+
+# -- exactly once ------------------------------------------------------------------------------
+
+
+async def test_ensure_finds_a_payout_whose_answer_was_lost(
+    client: BlaaizClient, sandbox: Sandbox
+) -> None:
+    sandbox.drop_after_processing("payouts.create")
+    tx = await client.payouts.ensure(**payout_args(sandbox, merchant_reference="order-1"))  # type: ignore[arg-type]
+    assert tx.merchant_reference == "order-1"
+    assert sandbox.count("payouts.create") == 1
+    assert sandbox.count("transactions.get") == 1
+
+
+async def test_ensure_resends_with_the_same_reference_when_nothing_was_executed(
+    client: BlaaizClient, sandbox: Sandbox
+) -> None:
+    sandbox.drop_before_processing("payouts.create")
+    tx = await client.payouts.ensure(**payout_args(sandbox))  # type: ignore[arg-type]
+    assert sandbox.count("payouts.create") == 2
+    found = await client.transactions.get(tx.merchant_reference or "")
+    assert found.id == tx.id
+
+
+async def test_ensure_returns_the_existing_payout_for_a_reused_reference(
+    client: BlaaizClient, sandbox: Sandbox
+) -> None:
+    first = await client.payouts.create(**payout_args(sandbox, merchant_reference="order-2"))  # type: ignore[arg-type]
+    with pytest.raises(DuplicateReferenceError):
+        await client.payouts.create(**payout_args(sandbox, merchant_reference="order-2"))  # type: ignore[arg-type]
+    again = await client.payouts.ensure(**payout_args(sandbox, merchant_reference="order-2"))  # type: ignore[arg-type]
+    assert again.id == first.id
+
+
+async def test_ensure_without_transaction_read_is_refused_before_sending(sandbox: Sandbox) -> None:
+    client_id, secret = sandbox.add_client(scopes="payouts")
+    async with BlaaizClient(
+        client_id=client_id, client_secret=secret, base_url=sandbox.url, scopes="payouts"
+    ) as client:
+        with pytest.raises(InsufficientScopeError, match="transaction:read"):
+            await client.payouts.ensure(**payout_args(sandbox))  # type: ignore[arg-type]
+    assert sandbox.count("payouts.create") == 0

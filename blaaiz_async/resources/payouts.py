@@ -7,6 +7,12 @@ from typing import Any, Literal, Required, TypedDict, Unpack
 
 import attrs
 
+from ..errors import (
+    DuplicateReferenceError,
+    MalformedResponseError,
+    NotFoundError,
+    OutcomeUnknownError,
+)
 from ..models import FeeBreakdown, Transaction
 from ..routes import core as routes
 from ..validation import (
@@ -83,6 +89,39 @@ class Payouts(Resource):
         if transaction.merchant_reference is None:
             transaction = attrs.evolve(transaction, merchant_reference=body["merchant_reference"])
         return transaction
+
+    async def ensure(self, *, attempts: int = 3, **fields: Unpack[PayoutFields]) -> Transaction:
+        """Send a payout at most once, even when answers are lost: the exactly-once helper.
+
+        It sends with the ``merchant_reference`` (yours, or a generated one). When the
+        outcome is unknown (a dropped connection or a timeout after sending), it looks the
+        reference up: found, that transaction is returned; not found, the payout is sent
+        again with the SAME reference, at most ``attempts`` times in all. A reused
+        reference (``DuplicateReferenceError``) returns the existing transaction.
+
+        What it promises rests on the API keeping ``merchant_reference`` unique per
+        business: a resend after a lookup that did not yet see the payout is refused as a
+        duplicate, never executed twice. It cannot promise anything across references
+        (two calls with different references are two payouts), and it needs the
+        ``transaction:read`` scope, checked before anything is sent.
+        """
+        body = _payout_body(fields)
+        validate_payout(body)
+        reference = body["merchant_reference"]
+        await self._pipeline.authorize(routes.TRANSACTIONS_GET)  # refuses before any payout
+        for attempt in range(1, max(attempts, 1) + 1):
+            try:
+                return await self._call(routes.PAYOUTS_CREATE, json=body)
+            except DuplicateReferenceError:
+                return await self._call(routes.TRANSACTIONS_GET, path={"transaction_id": reference})
+            except (OutcomeUnknownError, MalformedResponseError):
+                if attempt == attempts:
+                    raise
+            try:
+                return await self._call(routes.TRANSACTIONS_GET, path={"transaction_id": reference})
+            except NotFoundError:
+                continue  # not there: nothing was executed, send again with the same reference
+        raise AssertionError("unreachable")
 
 
 def _payout_body(fields: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import time
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from ...errors import DUPLICATE_REFERENCE
 from ..state import Record, SandboxState, new_id, now_iso
 from . import Call, Reply, body_of, error, handles, invalid, missing, ok, parse_amount
 
@@ -178,7 +179,7 @@ def collections_create(state: SandboxState, call: Call) -> Reply:
     if customer_id is not None and customer_id not in state.customers:
         return error(404, "Customer not found")
     if _merchant_reference_taken(state, body.get("merchant_reference")):
-        return invalid({"merchant_reference": "The merchant reference has already been taken."})
+        return invalid({"merchant_reference": DUPLICATE_REFERENCE})
     tx = new_transaction(
         state, wallet=wallet, amount=amount, type_="COLLECTION", status="PENDING",
         customer_id=customer_id, merchant_reference=body.get("merchant_reference"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from decimal import ROUND_HALF_UP, Decimal
 
+from ...errors import DUPLICATE_REFERENCE
 from ...validation import MOBILE_MONEY_CURRENCIES, PAYOUT_RULES
 from ..state import RATES_PER_USD, Record, SandboxState, new_id, now_iso
 from . import Call, Reply, body_of, error, handles, invalid, missing, ok, parse_amount
@@ -125,7 +126,7 @@ def payouts_create(state: SandboxState, call: Call) -> Reply:
     if ref is not None and any(
         t.get("merchant_reference") == ref for t in state.transactions.values()
     ):
-        return invalid({"merchant_reference": "The merchant reference has already been taken."})
+        return invalid({"merchant_reference": DUPLICATE_REFERENCE})
     breakdown, err = quote(state, body, method)
     if err is not None:
         return err
