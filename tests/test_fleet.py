@@ -98,3 +98,18 @@ async def test_redis_steady_state_costs_under_one_command_per_hundred_calls(
         assert sb.token_requests >= 3  # the window did include refreshes
         assert calls > 2000
         assert commands * 100 < calls, f"{commands} Redis commands for {calls} API calls"
+
+
+async def test_a_wrong_secret_does_not_stampede_the_token_endpoint() -> None:
+    # 4 processes x 40 looping coroutines with a rejected secret sent ~1,400 token requests
+    # in 12 s; each process now asks about once a second while it keeps failing.
+    async with Sandbox() as sb:
+        cid, _ = sb.add_client()
+        spec = FleetSpec(
+            url=sb.url, client_id=cid, client_secret="wrong", concurrency=40, duration=3.0,
+            pause=0.005,
+        )  # fmt: skip
+        report = await run_fleet(spec, processes=4)
+    assert report.ok == 0 and set(report.errors) == {"TokenError"}
+    assert report.failed > 1000  # every call failed fast, none waited for the endpoint
+    assert sb.token_requests <= 4 * 5, sb.token_requests

@@ -6,6 +6,7 @@ token endpoint would.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import pickle
 from collections.abc import AsyncIterator, Callable
@@ -126,3 +127,43 @@ async def test_an_api_error_echoing_the_bearer_token_is_masked() -> None:
                 await client.wallets.list()
     for text in (str(info.value), repr(info.value.body), repr(pickle.dumps(info.value))):
         assert "tok-abc123" not in text
+
+
+async def test_a_malformed_token_answer_is_asked_once_not_per_call_and_retry() -> None:
+    # 20 calls made 60 token requests: each call retried a permanently malformed answer.
+    asked = 0
+
+    async def token(_: web.Request) -> web.Response:
+        nonlocal asked
+        asked += 1
+        return web.json_response({"access_token": "x", "expires_in": -5})
+
+    app = web.Application()
+    app.router.add_post("/oauth/token", token)
+    async with serve(app) as url:
+        async with BlaaizClient(client_id="c", client_secret=SECRET, base_url=url) as client:
+            for _ in range(20):
+                with pytest.raises(TokenError, match="expires_in"):
+                    await client.wallets.list()
+    assert asked == 1
+
+
+async def test_a_token_endpoint_that_never_answers_fails_within_the_deadline() -> None:
+    release = asyncio.Event()
+
+    async def token(_: web.Request) -> web.Response:
+        await release.wait()  # accepts, and answers only when the test is over
+        return web.json_response({})
+
+    app = web.Application()
+    app.router.add_post("/oauth/token", token)
+    async with serve(app) as url:
+        async with BlaaizClient(
+            client_id="c", client_secret=SECRET, base_url=url, timeout=1.0
+        ) as client:
+            started = asyncio.get_running_loop().time()
+            with pytest.raises(TokenError, match="could not reach"):
+                await client.wallets.list()
+            elapsed = asyncio.get_running_loop().time() - started
+        release.set()
+    assert elapsed < 3.0  # three attempts of the whole timeout each took 3x as long

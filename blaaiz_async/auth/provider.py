@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import copy
 import hashlib
 import json
 import logging
+import random
 import time
 import urllib.parse
 from collections.abc import AsyncIterator, Awaitable
@@ -39,8 +41,14 @@ T = TypeVar("T")
 
 # After a failed proactive refresh, wait this long before the next background try.
 _BACKGROUND_RETRY_DELAY = 1.0
-# Token requests are safe to repeat: retry transient failures this many times.
+# Token requests are safe to repeat: retry transient failures this many times, within
+# one deadline for the whole fetch (a token endpoint that accepts and never answers must
+# not hold a web request for three full timeouts).
 _TOKEN_FETCH_ATTEMPTS = 3
+TOKEN_FETCH_DEADLINE = 30.0
+# After a failed fetch, calls in this process get the same error for this long instead of
+# asking the token endpoint again: a rejected secret costs about one request a second.
+NEGATIVE_CACHE_SECONDS = 1.0
 
 
 @runtime_checkable
@@ -104,6 +112,7 @@ class ClientCredentialsProvider:
         self._background: set[asyncio.Task[Any]] = set()
         self._store_down = False
         self.token_requests = 0  # how many times this process called /oauth/token
+        self._failed: tuple[TokenError, float] | None = None  # the last failure, until when
 
     def __repr__(self) -> str:
         return (
@@ -122,6 +131,9 @@ class ClientCredentialsProvider:
             # Still valid: serve it and refresh in the background, so nobody waits.
             self._refresh_in_background(now)
             return token
+        failed = self._failed
+        if failed is not None and time.monotonic() < failed[1]:
+            raise copy.copy(failed[0])  # fresh: each caller gets its own traceback
         return await self._refresh.run(self._obtain)
 
     async def invalidate(self, token: AccessToken) -> None:
@@ -164,11 +176,13 @@ class ClientCredentialsProvider:
             return current
         try:
             token = await self._shared_or_fetch()
-        except TokenError:
+        except TokenError as exc:
             if current is not None and not current.is_expired() and self._local is current:
                 log.warning("token refresh failed; serving the current token until it expires")
                 return current
+            self._failed = (exc, time.monotonic() + NEGATIVE_CACHE_SECONDS)
             raise
+        self._failed = None
         self._local = token
         return token
 
@@ -238,18 +252,21 @@ class ClientCredentialsProvider:
 
     async def _fetch(self) -> AccessToken:
         delay = 0.2
+        deadline = time.monotonic() + min(self._timeout, TOKEN_FETCH_DEADLINE)
         for attempt in range(1, _TOKEN_FETCH_ATTEMPTS + 1):
             try:
-                return await self._fetch_once()
+                return await self._fetch_once(deadline - time.monotonic())
             except TokenError as exc:
-                if not exc.retryable or attempt == _TOKEN_FETCH_ATTEMPTS:
+                wait = delay * (0.5 + random.random() / 2)
+                late = time.monotonic() + wait >= deadline
+                if not exc.retryable or attempt == _TOKEN_FETCH_ATTEMPTS or late:
                     raise
-                log.info("token request failed (%s); retrying in %.1fs", exc, delay)
-                await asyncio.sleep(delay)
+                log.info("token request failed (%s); retrying in %.1fs", exc, wait)
+                await asyncio.sleep(wait)
                 delay *= 2
         raise AssertionError("unreachable")
 
-    async def _fetch_once(self) -> AccessToken:
+    async def _fetch_once(self, seconds: float) -> AccessToken:
         form = {
             "grant_type": "client_credentials",
             "client_id": self.client_id,
@@ -261,20 +278,20 @@ class ClientCredentialsProvider:
         self.token_requests += 1
         log.debug("requesting access token from %s", url)
         try:
-            return await self._post_token_form(url, form, headers)
+            return await self._post_token_form(url, form, headers, max(seconds, 0.001))
         except TokenError as exc:
             exc.scrub((self._client_secret,))  # a token endpoint may echo what it was sent
             raise
 
     async def _post_token_form(
-        self, url: str, form: dict[str, str], headers: dict[str, str]
+        self, url: str, form: dict[str, str], headers: dict[str, str], seconds: float
     ) -> AccessToken:
         request = HTTPRequest(
             "POST",
             url,
             {**headers, "Content-Type": "application/x-www-form-urlencoded"},
             urllib.parse.urlencode(form).encode(),
-            self._timeout,
+            seconds,
         )
         try:
             async with self._http() as transport:
@@ -296,8 +313,14 @@ class ClientCredentialsProvider:
         if not 200 <= status < 300:
             raise token_error_from_response(status, body)
         if body is None:
-            raise TokenError(f"token endpoint answered HTTP {status} with a body that is not JSON")
-        token = parse_token_response(body, requested=self.scopes)
+            raise TokenError(
+                f"token endpoint answered HTTP {status} with a body that is not JSON", status=status
+            )
+        try:
+            token = parse_token_response(body, requested=self.scopes)
+        except TokenError as exc:  # a malformed answer will be malformed again: no retry
+            exc.status, exc.retryable = status, False
+            raise
         log.debug("got access token %s, expires at %.0f", token.fingerprint, token.expires_at)
         return token
 
