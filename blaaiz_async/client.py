@@ -36,7 +36,7 @@ from .resources.transactions import Transactions
 from .resources.virtual_accounts import VirtualBankAccounts
 from .resources.wallets import Currencies, Wallets
 from .resources.webhooks import Webhooks
-from .retry import RetryPolicy
+from .retry import PROCESS_RETRY_BUDGET, RetryBudget, RetryPolicy
 from .scopes import Scope, ScopesArg, format_scopes, parse_scopes
 from .transport import DEFAULT_MAX_RESPONSE_BYTES, AiohttpTransport, Transport
 
@@ -69,6 +69,7 @@ class BlaaizClient:
         max_connections: int = DEFAULT_POOL_SIZE,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         retry: RetryPolicy | None = None,
+        retry_budget: RetryBudget | None = None,
         http_session: aiohttp.ClientSession | None = None,
         transport: Transport | None = None,
     ) -> None:
@@ -104,7 +105,11 @@ class BlaaizClient:
                 base_url=self.base_url,
                 transport=transport,
                 auth=self._auth,
-                options=Options(timeout=timeout, retry=retry or RetryPolicy()),
+                options=Options(
+                    timeout=timeout,
+                    retry=retry or RetryPolicy(),
+                    retry_budget=retry_budget or PROCESS_RETRY_BUDGET,
+                ),
                 max_concurrency=max_connections,
             )
         )

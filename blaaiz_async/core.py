@@ -304,6 +304,7 @@ def decide(
     credential_expired: bool = False,
     hint: str | None = None,
     reference: str | None = None,
+    budget_allows_retry: bool = True,
 ) -> Decision:
     """What happens after one attempt.
 
@@ -314,9 +315,11 @@ def decide(
     - 5xx/408, or no answer: resent only when the route is idempotent or nothing was sent;
       a request that may have reached the server is never sent twice.
     - A wait longer than the call's ``remaining`` time is not taken: the call fails now.
+    - With the process's retry budget spent, nothing is retried but a 429, whose wait the
+      rate budget enforces anyway.
     """
     if isinstance(outcome, TransportError):
-        if policy.should_retry(
+        if budget_allows_retry and policy.should_retry(
             attempt=attempt.retries + 1,
             idempotent=route.idempotent,
             status=None,
@@ -335,7 +338,7 @@ def decide(
         if not attempt.reauthenticated:
             return Reauthenticate(expired=False)
     note = hint if status == 401 else None
-    if policy.should_retry(
+    if (budget_allows_retry or status == 429) and policy.should_retry(
         attempt=attempt.retries + 1, idempotent=route.idempotent, status=status, connected=True
     ):
         server_wait = parse_retry_after(outcome.headers) if status in (429, 503) else None

@@ -21,7 +21,7 @@ from . import core
 from .auth.modes import ANONYMOUS, Auth, Credential
 from .config import USER_AGENT
 from .errors import APIConnectionError, APITimeoutError, BlaaizError
-from .retry import RetryPolicy
+from .retry import PROCESS_RETRY_BUDGET, RetryBudget, RetryPolicy
 from .routes import Route, find_route, route
 from .transport import HTTPRequest, HTTPResponse, Transport, TransportError
 
@@ -42,6 +42,7 @@ class Options:
     timeout: float
     retry: RetryPolicy
     headers: Mapping[str, str] = attrs.field(factory=dict)
+    retry_budget: RetryBudget = attrs.field(factory=lambda: PROCESS_RETRY_BUDGET, repr=False)
 
 
 class Pipeline:
@@ -141,7 +142,11 @@ class Pipeline:
         self, route: Route[Any], prepared: core.Prepared
     ) -> tuple[HTTPResponse, Credential]:
         self.auth.check(route)
-        policy, timeout = self.options.retry, self.options.timeout
+        policy, timeout, budget = (
+            self.options.retry,
+            self.options.timeout,
+            self.options.retry_budget,
+        )
         deadline = time.monotonic() + timeout
         attempt = core.Attempt()
         url = self.base_url + prepared.target
@@ -168,14 +173,17 @@ class Pipeline:
                 credential_expired=credential.expired(),
                 hint=self.auth.hint,
                 reference=prepared.merchant_reference,
+                budget_allows_retry=budget.allows_retry,
             )
             if isinstance(decision, core.Done):
                 assert isinstance(outcome, HTTPResponse)
+                budget.earned()
                 return outcome, credential
             if isinstance(decision, core.Fail):
                 decision.error.scrub(credential.secrets)
                 raise decision.error
             if isinstance(decision, core.Retry):
+                budget.spent()
                 log.info("%s: %s; retry in %.2fs", route.name, decision.reason, decision.delay)
                 await asyncio.sleep(decision.delay)
             elif not await self.auth.rejected(credential, expired=decision.expired):

@@ -42,11 +42,44 @@ class RetryPolicy:
         return idempotent and (status >= 500 or status == 408)
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
-        """Full-jitter exponential backoff; a server-given wait wins, within a cap."""
+        """Capped exponential backoff with full jitter (anywhere in ``[0, ceiling)``, so a
+        fleet that failed together does not retry together); a server-given wait wins,
+        within ``retry_after_cap``."""
         if retry_after is not None and math.isfinite(retry_after):
             return min(max(retry_after, 0.0), self.retry_after_cap)
-        ceiling = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
-        return float(ceiling * (0.5 + self.jitter() / 2))
+        ceiling = min(self.max_delay, self.base_delay * (2 ** min(attempt - 1, 30)))
+        return float(ceiling * self.jitter())
+
+
+class RetryBudget:
+    """Retries as a share of the traffic that succeeds, per process.
+
+    Each retry spends one token, each success earns ``ratio`` of one, up to ``capacity``;
+    retries stop while fewer than half the tokens are left. So a failing API sees about
+    ``1 + ratio`` times the traffic, not ``1 + max_retries`` times (the retry throttling
+    of gRPC and Finagle). Shared by every client of a process unless one is given.
+    """
+
+    def __init__(self, capacity: float = 20.0, ratio: float = 0.1) -> None:
+        self.capacity = capacity
+        self.ratio = ratio
+        self.tokens = capacity
+
+    def __repr__(self) -> str:
+        return f"RetryBudget(tokens={self.tokens:.1f}/{self.capacity:g}, ratio={self.ratio:g})"
+
+    @property
+    def allows_retry(self) -> bool:
+        return self.tokens > self.capacity / 2
+
+    def spent(self) -> None:
+        self.tokens = max(self.tokens - 1.0, 0.0)
+
+    def earned(self) -> None:
+        self.tokens = min(self.tokens + self.ratio, self.capacity)
+
+
+PROCESS_RETRY_BUDGET = RetryBudget()
 
 
 def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:

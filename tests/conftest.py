@@ -7,8 +7,15 @@ from collections.abc import AsyncIterator
 import pytest
 
 from blaaiz_async import BlaaizClient
+from blaaiz_async.retry import PROCESS_RETRY_BUDGET
 from blaaiz_async.sandbox import Sandbox
 from tests.redis_support import redis_cluster, redis_server  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def _fresh_retry_budget() -> None:
+    """The retry budget is per process: one test's failures must not spend the next's."""
+    PROCESS_RETRY_BUDGET.tokens = PROCESS_RETRY_BUDGET.capacity
 
 
 @pytest.fixture

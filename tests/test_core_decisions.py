@@ -22,7 +22,7 @@ from blaaiz_async.errors import (
     RateLimitError,
     ServerError,
 )
-from blaaiz_async.retry import RetryPolicy
+from blaaiz_async.retry import RetryBudget, RetryPolicy
 from blaaiz_async.routes import ROUTES
 from blaaiz_async.transport import HTTPResponse, TransportError
 
@@ -186,3 +186,34 @@ def test_errors_keep_the_servers_message_and_status() -> None:
     decision = decide(POST, answer(400, body=body))
     assert isinstance(decision, Fail) and isinstance(decision.error, BadRequestError)
     assert decision.error.message == "Insufficient funds." and decision.error.status == 400
+
+
+@pytest.mark.parametrize(
+    ("outcome", "expected"),
+    [
+        (answer(503), ServerError),
+        (SENT, APIConnectionError),
+        (answer(429, {"Retry-After": "1"}), Retry(1.0, "HTTP 429")),  # the rate budget waits
+    ],
+)
+def test_a_spent_retry_budget_stops_retries(outcome: Any, expected: Any) -> None:
+    decision = decide(GET, outcome, budget_allows_retry=False)
+    if isinstance(expected, Retry):
+        assert decision == expected
+    else:
+        assert isinstance(decision, Fail) and type(decision.error) is expected
+
+
+def test_the_retry_budget_is_a_share_of_successes() -> None:
+    budget = RetryBudget(capacity=10, ratio=0.5)
+    spent = 0
+    while budget.allows_retry:
+        budget.spent()
+        spent += 1
+    assert spent == 5  # half the capacity, then retries stop
+    budget.earned()
+    budget.earned()
+    assert budget.allows_retry  # two successes earn one retry back
+    for _ in range(100):
+        budget.earned()
+    assert budget.tokens == 10

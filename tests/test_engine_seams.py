@@ -19,7 +19,7 @@ from blaaiz_async.errors import (
     OutcomeUnknownError,
     ServerError,
 )
-from blaaiz_async.retry import RetryPolicy
+from blaaiz_async.retry import RetryBudget, RetryPolicy
 from blaaiz_async.sandbox import Sandbox
 from blaaiz_async.testing import HTTPRequest, HTTPResponse, MockTransport, TransportError
 
@@ -144,3 +144,17 @@ async def test_a_users_session_carries_every_request_and_stays_open(sandbox: San
             await client.wallets.list()
         assert not session.closed
     assert started == ["/oauth/token", "/api/external/wallet"]
+
+
+async def test_a_failing_api_gets_a_share_more_traffic_not_every_retry() -> None:
+    def down(_: HTTPRequest) -> HTTPResponse:
+        return HTTPResponse(503, {}, b'{"message": "down"}')
+
+    transport = api({"GET /api/external/wallet": down}, scope="wallet:read")
+    budget = RetryBudget(capacity=20, ratio=0.1)
+    async with client_for(transport, retry_budget=budget) as client:
+        for _ in range(100):
+            with pytest.raises(ServerError):
+                await client.wallets.list()
+    calls = len(transport.requests) - 1  # the token request
+    assert calls <= 100 + 10  # without the budget: 300 (each call and its two retries)

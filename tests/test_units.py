@@ -211,7 +211,8 @@ def test_retry_decisions() -> None:
 def test_backoff_with_pinned_jitter() -> None:
     policy = RetryPolicy(base_delay=1.0, max_delay=8.0, jitter=lambda: 1.0)
     assert [policy.delay(a) for a in (1, 2, 3, 4, 5)] == [1.0, 2.0, 4.0, 8.0, 8.0]
-    assert RetryPolicy(jitter=lambda: 0.0).delay(1) == 0.25
+    assert RetryPolicy(jitter=lambda: 0.0).delay(1) == 0.0  # full jitter: anywhere from 0
+    assert RetryPolicy(jitter=lambda: 0.5).delay(3) == 1.0
     assert policy.delay(1, retry_after=500) == policy.retry_after_cap
 
 
