@@ -9,11 +9,8 @@ import asyncio
 import contextlib
 import importlib.util
 import json
-import os
-import re
 import sys
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from types import ModuleType
 from typing import Annotated, Any
 
@@ -33,9 +30,8 @@ from blaaiz_async.webhooks import (
     WebhookEvent,
     sign_headers,
 )
+from tests.uvicorn_support import EXAMPLE, start_example
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "examples" / "fastapi_app.py"
 SECRET = "whsec_fastapi_0c9d"
 PAYOUT = json.dumps(
     {"type": "payout", "event_id": "evt-fastapi-1", "transaction_amount": 1000.25,
@@ -377,30 +373,10 @@ async def test_the_example_app_in_process(
     ]
 
 
-async def _start_uvicorn(env: dict[str, str]) -> tuple[asyncio.subprocess.Process, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "uvicorn", "--app-dir", str(EXAMPLE.parent),
-        "fastapi_app:app", "--host", "127.0.0.1", "--port", "0", "--no-access-log",
-        cwd=ROOT, env={**os.environ, **env},
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    assert proc.stderr is not None
-    seen: list[str] = []
-    async with asyncio.timeout(60):
-        while True:
-            line = (await proc.stderr.readline()).decode()
-            if not line:
-                raise AssertionError("uvicorn exited:\n" + "".join(seen))
-            seen.append(line)
-            found = re.search(r"Uvicorn running on (http://127\.0\.0\.1:\d+)", line)
-            if found:
-                return proc, found.group(1)
-
-
 async def test_the_example_served_by_uvicorn_against_the_sandbox(
     sandbox: Sandbox, example_env: dict[str, str]
 ) -> None:
-    proc, url = await _start_uvicorn(example_env)
+    proc, url = await start_example(example_env)
     try:
         event = json.dumps(
             {"type": "payout", "event_id": "evt-uvicorn-1", "transaction_amount": 99.99,
