@@ -1,10 +1,12 @@
-"""The ``blaaiz-async`` command: ``demo`` (the main job), ``sandbox``, ``scopes``, ``token``."""
+"""The ``blaaiz-async`` command: ``demo`` (the main job), ``sandbox``, ``scopes``, ``token``,
+``webhook verify``."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import functools
+import os
 import sys
 import tempfile
 import time
@@ -13,9 +15,12 @@ from pathlib import Path
 
 from .auth.stores.base import TokenStore
 from .client import BlaaizClient
+from .config import ConfigurationError
+from .errors import WebhookVerificationError
 from .sandbox import Sandbox
 from .sandbox.fleet import FleetSpec, run_fleet
 from .scopes import Scope, ScopeBundle, format_scopes
+from .webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, construct_event
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -42,6 +47,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     token.add_argument("--scopes", default=None, help="scopes or a bundle name")
     token.add_argument("--base-url", default=None)
 
+    webhook = sub.add_parser("webhook", help="webhook tools")
+    webhook_sub = webhook.add_subparsers(dest="webhook_command", required=True)
+    verify = webhook_sub.add_parser(
+        "verify", help="verify a saved delivery: its raw body and its headers"
+    )
+    verify.add_argument("body", help="file holding the raw request body ('-' for stdin)")
+    verify.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help=f"a request header, e.g. '{SIGNATURE_HEADER}: ...' (repeatable)",
+    )
+    verify.add_argument("--signature", default=None, help=f"the {SIGNATURE_HEADER} value")
+    verify.add_argument("--timestamp", default=None, help=f"the {TIMESTAMP_HEADER} value")
+    verify.add_argument(
+        "--secret", default=None, help="the webhook secret (default: $BLAAIZ_WEBHOOK_SECRET)"
+    )
+    verify.add_argument(
+        "--tolerance",
+        type=float,
+        default=300.0,
+        help="seconds the timestamp may be off, both ways (default 300; 'inf' for old saves)",
+    )
+
     args = parser.parse_args(argv)
     if args.command == "demo":
         return asyncio.run(_demo(args))
@@ -56,6 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for bundle in ScopeBundle:
             print(f"{bundle.value}: {format_scopes(bundle.scopes)}")
         return 0
+    if args.command == "webhook":
+        return _webhook_verify(args)
     return asyncio.run(_token(args))
 
 
@@ -152,6 +184,40 @@ async def _token(args: argparse.Namespace) -> int:
         print(f"expires in  {token.expires_at - time.time():.0f}s")
         print(f"scopes      {format_scopes(token.scopes)}")
     return 0
+
+
+def _webhook_verify(args: argparse.Namespace) -> int:
+    """Exit 0 printing the event's type and id, or 1 with a one-line reason."""
+    headers: list[tuple[str, str]] = []
+    for item in args.header:
+        name, sep, value = item.partition(":")
+        if not sep or not name.strip():
+            return _refuse(f"--header {item!r} is not 'NAME: VALUE'")
+        headers.append((name.strip(), value.strip()))
+    if args.signature is not None:
+        headers.insert(0, (SIGNATURE_HEADER, args.signature))
+    if args.timestamp is not None:
+        headers.insert(0, (TIMESTAMP_HEADER, args.timestamp))
+    secret = args.secret if args.secret is not None else os.environ.get("BLAAIZ_WEBHOOK_SECRET")
+    if not secret:
+        return _refuse("no secret: pass --secret or set BLAAIZ_WEBHOOK_SECRET")
+    try:
+        body = sys.stdin.buffer.read() if args.body == "-" else Path(args.body).read_bytes()
+    except OSError as exc:
+        return _refuse(f"cannot read {args.body}: {exc.strerror or type(exc).__name__}")
+    try:
+        event = construct_event(body, headers, secret, tolerance=args.tolerance)
+    except WebhookVerificationError as exc:
+        return _refuse(f"webhook verification failed: {exc.message}")
+    except ConfigurationError as exc:
+        return _refuse(str(exc))
+    print(f"{event.type or '(no type)'} {event.event_id or '(no event_id)'}")
+    return 0
+
+
+def _refuse(reason: str) -> int:
+    print(f"blaaiz-async: {reason}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

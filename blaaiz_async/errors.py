@@ -139,8 +139,28 @@ class UnknownFieldError(ValidationError, TypeError):
     """A keyword the request does not declare (a typo, most likely)."""
 
 
+class VerificationReason(enum.StrEnum):
+    """Why a webhook delivery was refused; the values are stable, safe to log and return."""
+
+    MISSING_SIGNATURE = "missing_signature"
+    MISSING_TIMESTAMP = "missing_timestamp"
+    INVALID_TIMESTAMP = "invalid_timestamp"
+    TIMESTAMP_TOO_OLD = "timestamp_too_old"
+    TIMESTAMP_IN_FUTURE = "timestamp_in_future"
+    SIGNATURE_MISMATCH = "signature_mismatch"
+    INVALID_JSON = "invalid_json"
+
+
 class WebhookVerificationError(BlaaizError):
-    pass
+    """A delivery that must not be trusted; ``reason`` says why. The message never holds
+    the secret, the signature or the body."""
+
+    def __init__(self, message: str, *, reason: VerificationReason | str) -> None:
+        super().__init__(message)
+        self.reason = VerificationReason(reason)
+
+    def __repr__(self) -> str:
+        return f"WebhookVerificationError(reason={self.reason.value!r}, message={self.message!r})"
 
 
 class MalformedResponseError(BlaaizError):
@@ -437,6 +457,7 @@ __all__ = [
     "UnknownFieldError",
     "UploadError",
     "ValidationError",
+    "VerificationReason",
     "WebhookVerificationError",
     "error_for_status",
     "secret_forms",

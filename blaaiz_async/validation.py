@@ -210,11 +210,29 @@ def merchant_reference(given: str | None) -> str:
     return given if given is not None else f"blaaiz-{secrets.token_hex(12)}"
 
 
-def check_https(body: Mapping[str, Any], *fields: str, context: str) -> None:
-    """Each of ``fields`` that is set must be an absolute https URL."""
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def is_loopback_http(url: str) -> bool:
+    """A plain-http URL on this machine: a local app receiving the sandbox's webhooks."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return False
+    return parts.scheme == "http" and host is not None and host in LOOPBACK_HOSTS
+
+
+def check_https(
+    body: Mapping[str, Any], *fields: str, context: str, allow_loopback: bool = False
+) -> None:
+    """Each of ``fields`` that is set must be an absolute https URL (or, with
+    ``allow_loopback``, a plain-http loopback one, which only a local sandbox accepts)."""
     for field in fields:
         value = body.get(field)
         if value is None:
+            continue
+        if allow_loopback and is_loopback_http(str(value)):
             continue
         parts = urllib.parse.urlsplit(str(value))
         if parts.scheme != "https" or not parts.netloc:

@@ -1,4 +1,4 @@
-"""The public names of DESIGN.md import from where the docs say, and ``__all__`` is sorted."""
+"""The public names import from where the docs say, and ``__all__`` is complete and sorted."""
 
 from __future__ import annotations
 
@@ -31,6 +31,16 @@ CONTRACT = {
         "WebhookVerificationError",
     ],
     "blaaiz_async.sandbox": ["Sandbox"],
+    "blaaiz_async.webhooks": [
+        "MemoryReplayGuard",
+        "RedisReplayGuard",
+        "WebhookEvent",
+        "WebhookReceiver",
+        "WebhookVerificationError",
+        "construct_event",
+        "verify_signature",
+    ],
+    "blaaiz_async.integrations.fastapi": ["Blaaiz"],
     "blaaiz_async.testing": ["blaaiz_sandbox"],
 }
 
@@ -49,7 +59,15 @@ def _isort_key(name: str) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize(
-    "module", ["blaaiz_async", "blaaiz_async.auth", "blaaiz_async.errors", "blaaiz_async.models"]
+    "module",
+    [
+        "blaaiz_async",
+        "blaaiz_async.auth",
+        "blaaiz_async.errors",
+        "blaaiz_async.models",
+        "blaaiz_async.webhooks",
+        "blaaiz_async.integrations.fastapi",
+    ],
 )
 def test_all_is_complete_and_sorted(module: str) -> None:
     mod = importlib.import_module(module)

@@ -101,10 +101,13 @@ async def test_replay_successful_transactions_only(sandbox: Sandbox, client: Bla
     )  # fmt: skip
     ack = await client.webhooks.replay(transaction_id=payout.id)
     assert ack.message
-    [sent] = deliveries(sandbox)
+    original, sent = deliveries(sandbox)  # the payout's own webhook, then the replay
+    assert original["payload"]["transaction_id"] == payout.id and "replay" not in original
     assert sent["url"] == HOOKS["payout_url"] and sent["replay"] is True
     assert sent["payload"]["transaction_id"] == payout.id
     assert sent["payload"]["transaction_status"] == "SUCCESSFUL"
+    assert sent["payload"]["event_id"] == original["payload"]["event_id"]  # the same event
+    assert sent["status"] == "not_sent"  # hooks.example is not on this machine
     pending = await client.collections.create(
         method="open_banking", amount=10, wallet_id=sandbox.wallet_id("EUR")
     )

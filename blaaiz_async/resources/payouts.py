@@ -31,6 +31,7 @@ PayoutMethod = Literal["bank_transfer", "interac", "ach", "wire", "crypto", "mob
 
 class PayoutFields(TypedDict, total=False):
     """The fields of a payout, named once: the signature, the body and the checks read it.
+    ``None`` is the same as leaving a field out.
 
     Which fields a ``method`` needs for a currency is checked before sending.
     """
@@ -40,35 +41,37 @@ class PayoutFields(TypedDict, total=False):
     method: Required[PayoutMethod]
     from_currency_id: Required[str]  # a currency code ("NGN") or its id
     to_currency_id: Required[str]
-    from_amount: Amount
-    to_amount: Amount
-    bank_id: str
-    account_number: str
-    account_name: str
-    sort_code: str
-    iban: str
-    bic_code: str
-    email: str
-    interac_first_name: str
-    interac_last_name: str
-    type: Literal["individual", "business"]
-    account_type: Literal["checking", "savings"]
-    bank_name: str
-    routing_number: str
-    swift_code: str
-    wallet_address: str
-    wallet_token: Literal["USDT", "USDC"]
-    wallet_network: Literal["BSC_MAINNET", "ETHEREUM_MAINNET", "TRON_MAINNET", "MATIC_MAINNET"]
-    phone_number: str
-    mobile_money_operator_id: str
-    country_id: str
-    country: str
-    state: str
-    street: str
-    city: str
-    zip_code: str
-    note: str
-    merchant_reference: str
+    from_amount: Amount | None
+    to_amount: Amount | None
+    bank_id: str | None
+    account_number: str | None
+    account_name: str | None
+    sort_code: str | None
+    iban: str | None
+    bic_code: str | None
+    email: str | None
+    interac_first_name: str | None
+    interac_last_name: str | None
+    type: Literal["individual", "business"] | None
+    account_type: Literal["checking", "savings"] | None
+    bank_name: str | None
+    routing_number: str | None
+    swift_code: str | None
+    wallet_address: str | None
+    wallet_token: Literal["USDT", "USDC"] | None
+    wallet_network: (
+        Literal["BSC_MAINNET", "ETHEREUM_MAINNET", "TRON_MAINNET", "MATIC_MAINNET"] | None
+    )
+    phone_number: str | None
+    mobile_money_operator_id: str | None
+    country_id: str | None
+    country: str | None
+    state: str | None
+    street: str | None
+    city: str | None
+    zip_code: str | None
+    note: str | None
+    merchant_reference: str | None
     extra_body: Mapping[str, Any]  # fields the API added after this release, sent as given
 
 

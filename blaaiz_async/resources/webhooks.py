@@ -35,7 +35,8 @@ class Webhooks(Resource):
     ) -> WebhookConfig:
         """Set where events go: payouts, collections (and mock Interac events), customers,
         virtual accounts, and Signa KYC callbacks (``kyc_url``). Every URL must be https:
-        the API refuses anything else."""
+        the API refuses anything else (the local sandbox also takes ``http://127.0.0.1``
+        URLs, to deliver to an app on this machine)."""
         body = wire(
             WebhookRegistration(
                 payout_url=payout_url, collection_url=collection_url, customer_url=customer_url,
@@ -43,7 +44,7 @@ class Webhooks(Resource):
             )
         )  # fmt: skip
         require(body, "payout_url", "collection_url", context="webhook registration")
-        check_https(body, *URL_FIELDS, context="webhook registration")
+        check_https(body, *URL_FIELDS, context="webhook registration", allow_loopback=True)
         return await self._call(routes.WEBHOOKS_REGISTER, json=body)
 
     async def get(self) -> WebhookConfig:
@@ -64,7 +65,7 @@ class Webhooks(Resource):
         body = update.body()
         if not body:
             raise ValidationError("webhook update: give at least one URL to change or clear")
-        check_https(body, *body, context="webhook update")
+        check_https(body, *body, context="webhook update", allow_loopback=True)
         return await self._call(routes.WEBHOOKS_UPDATE, json=body)
 
     async def replay(self, *, transaction_id: str) -> Ack:

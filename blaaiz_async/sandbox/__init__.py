@@ -8,6 +8,11 @@
                                 base_url=sb.url) as client:
             await client.wallets.list()
         assert sb.token_requests == 1
+
+Webhooks: register URLs through the API (``client.webhooks.register``; the sandbox also
+takes ``http://127.0.0.1:PORT/...`` URLs) and the sandbox POSTs signed deliveries to them
+when payouts and collections change state, on replays and on simulations, retrying with
+backoff. ``sb.webhook_secret`` verifies them; ``sb.deliveries`` shows every one.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import asyncio
 import contextlib
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -24,7 +29,9 @@ from aiohttp import web
 
 from ..scopes import ScopesArg
 from .app import build_app
-from .state import Fault, SandboxState
+from .delivery import DEFAULT_RETRY_DELAYS, DEFAULT_TIMEOUT, WebhookSender
+from .handlers.collections import settle_collection
+from .state import Fault, Record, SandboxState
 
 
 class Sandbox:
@@ -38,12 +45,22 @@ class Sandbox:
         token_ttl: float = 3600.0,
         latency: float = 0.0,
         echo_scope: bool = True,
+        webhook_secret: str | None = None,
+        webhook_retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
+        webhook_timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
+        """``webhook_secret`` signs the webhooks it sends (random by default); a failed
+        delivery is retried after each of ``webhook_retry_delays`` seconds."""
         self.host = host
         self.port = port
-        self.state = SandboxState(token_ttl=token_ttl, echo_scope=echo_scope)
+        self.state = SandboxState(
+            token_ttl=token_ttl, echo_scope=echo_scope, webhook_secret=webhook_secret
+        )
         self.latency: dict[str, float] = {"*": latency} if latency else {}
         self._runner: web.AppRunner | None = None
+        self._sender = WebhookSender(
+            self.state, retry_delays=webhook_retry_delays, timeout=webhook_timeout
+        )
 
     def __repr__(self) -> str:
         return f"Sandbox(url={self.url if self._runner else None!r})"
@@ -65,9 +82,11 @@ class Sandbox:
         site = web.SockSite(runner, sock)
         await site.start()
         self._runner = runner
+        self._sender.start()
         return self
 
     async def stop(self) -> None:
+        await self._sender.aclose()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -112,6 +131,31 @@ class Sandbox:
     @property
     def customer_id(self) -> str:
         return self.state.default_customer_id
+
+    # -- webhooks --------------------------------------------------------------------------
+
+    @property
+    def webhook_secret(self) -> str:
+        """The secret the sandbox signs its webhooks with (``BLAAIZ_WEBHOOK_SECRET``)."""
+        return self.state.webhook_secret
+
+    @property
+    def deliveries(self) -> list[Record]:
+        """Every webhook so far, oldest first: ``url``, ``payload``, ``status`` (pending,
+        delivered, failed, not_sent), ``attempts`` (``at``, and ``status`` or ``error``)."""
+        return list(self.state.collection("webhook_deliveries").values())
+
+    async def wait_for_deliveries(self) -> list[Record]:
+        """Wait until every webhook so far is delivered or has failed (on the sandbox's own
+        event loop), then return ``deliveries``. Bounded: attempts time out and retries
+        are finite."""
+        await self._sender.drain()
+        return self.deliveries
+
+    def settle_collection(self, transaction_id: str, status: str = "SUCCESSFUL") -> Record:
+        """The payer's side of a PENDING collection: the money arrives (``SUCCESSFUL``,
+        the wallet is credited) or it does not (``FAILED``); the webhook goes out."""
+        return settle_collection(self.state, transaction_id, status)
 
     # -- faults ----------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ import secrets
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -95,9 +96,19 @@ def now_iso() -> str:
 class SandboxState:
     """Everything the emulated API knows. Handlers are plain functions over it."""
 
-    def __init__(self, *, token_ttl: float = 3600.0, echo_scope: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        token_ttl: float = 3600.0,
+        echo_scope: bool = True,
+        webhook_secret: str | None = None,
+    ) -> None:
         self.token_ttl = token_ttl
         self.echo_scope = echo_scope
+        # Signs the webhooks this sandbox sends; random unless a test needs to know it.
+        self.webhook_secret = webhook_secret or "sbxwh_" + secrets.token_urlsafe(24)
+        # Called with each delivery recorded; the running Sandbox sends it over HTTP.
+        self.delivery_hook: Callable[[Record], None] | None = None
         self.business_id = new_id()
         self.credentials: dict[str, Credential] = {}
         self.api_keys: set[str] = set()

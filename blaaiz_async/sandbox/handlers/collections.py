@@ -1,5 +1,7 @@
 """Collections: card/open-banking/crypto/Interac collections become PENDING COLLECTION
 transactions in ``state.transactions``; attach-customer links a customer to one.
+``settle_collection`` plays the payer's side: the money arrives (or never does), the
+wallet is credited, and the collection webhook is sent.
 
 Record sets (``state.collection``): ``interac_money_requests`` (requests sent to payers),
 ``interac_transfers`` (incoming e-Transfers waiting to be accepted; seed them with
@@ -17,6 +19,7 @@ from typing import Any
 from ...errors import DUPLICATE_REFERENCE
 from ..state import Record, SandboxState, new_id, now_iso
 from . import Call, Reply, body_of, error, handles, invalid, missing, ok, parse_amount
+from .webhooks import emit_transaction
 
 CENT = Decimal("0.01")
 COLLECTION_FEE_RATE = Decimal("0.01")  # 1 %, included in the amount the payer pays
@@ -399,3 +402,25 @@ def collections_accept_interac_money_request(state: SandboxState, call: Call) ->
     transfer["status"] = "QUEUED"
     transfer["transaction_id"] = tx["id"]
     return 200, {"message": "Interac money request accepted and queued for processing."}
+
+
+SETTLED = frozenset({"SUCCESSFUL", "FAILED"})
+
+
+def settle_collection(
+    state: SandboxState, transaction_id: str, status: str = "SUCCESSFUL"
+) -> Record:
+    """A PENDING collection ends: ``SUCCESSFUL`` credits the wallet with the amount less the
+    fee, ``FAILED`` moves nothing; either way the collection webhook goes out."""
+    if status not in SETTLED:
+        raise ValueError(f"a collection settles as one of {sorted(SETTLED)}, not {status!r}")
+    tx = state.find_transaction(transaction_id)
+    if tx is None or tx["type"] != "COLLECTION":
+        raise KeyError(f"no collection {transaction_id!r}")
+    if tx["status"] != "PENDING":
+        raise ValueError(f"collection {transaction_id} is already {tx['status']}")
+    tx["status"] = status
+    if status == "SUCCESSFUL":
+        state.wallets[tx["business_wallet_id"]]["amount"] += tx["amount_without_fee"]
+    emit_transaction(state, tx)
+    return tx

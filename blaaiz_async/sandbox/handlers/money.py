@@ -10,6 +10,7 @@ from ...validation import MOBILE_MONEY_CURRENCIES, PAYOUT_RULES
 from ..state import RATES_PER_USD, Record, SandboxState, new_id, now_iso
 from . import Call, Reply, body_of, error, handles, invalid, missing, ok, parse_amount
 from .banks import momo_operator
+from .webhooks import emit_transaction
 
 CENT = Decimal("0.01")
 PLATFORM_FEE_RATE = Decimal("0.005")  # 0.5 %
@@ -166,6 +167,9 @@ def payouts_create(state: SandboxState, call: Call) -> Reply:
         },
     }  # fmt: skip
     state.transactions[tx["id"]] = tx
+    if to_code == "CAD":  # Interac: an "initiated" notice comes before the final one
+        emit_transaction(state, tx, kind="payout_initiated")
+    emit_transaction(state, tx)
     return 200, {"message": "Payout initiated successfully", "transaction": tx}
 
 

@@ -1,19 +1,30 @@
-"""Webhook configuration, replay and the mock Interac webhook.
+"""Webhook configuration, replay, the mock Interac webhook, and the events payouts and
+collections send.
 
-The configuration lives in ``state.collection("webhook_config")["current"]``. Replays and
-simulations are recorded in ``state.collection("webhook_deliveries")`` (id -> {url,
-payload, ...}) with the flat transaction payload of API reference §6.4, so a test can see
-what would have been sent.
+The configuration lives in ``state.collection("webhook_config")["current"]``. Every
+webhook (a payout or collection changing state, a replay, a simulation) is recorded in
+``state.collection("webhook_deliveries")`` (id -> {url, payload, status, attempts, ...})
+with the flat transaction payload of API reference §6.4, and handed to
+``state.delivery_hook``: a running ``Sandbox`` signs it with its webhook secret and POSTs
+it (loopback URLs only), retrying with backoff.
+
+An event's ``event_id`` is derived from the transaction, its type and its status, so a
+replay carries the id of the original delivery and a receiver that deduplicates sees it
+as the same event.
 """
 
 from __future__ import annotations
 
 import urllib.parse
+import uuid
 from decimal import Decimal
 from typing import Any
 
+from ...validation import is_loopback_http
 from ..state import Record, SandboxState, new_id, now_iso
 from . import Call, Reply, body_of, error, handles, invalid, missing, parse_amount
+
+_EVENT_IDS = uuid.UUID("6f1d3c2a-9b8e-4f7a-8c5d-0e1f2a3b4c5d")  # namespace of event ids
 
 URL_FIELDS = ("payout_url", "collection_url", "customer_url", "virtual_account_url", "kyc_url")
 CONFIG_KEY = "current"
@@ -29,6 +40,8 @@ def _bad_urls(body: Record, fields: tuple[str, ...]) -> Reply | None:
         if value is None:
             continue
         parts = urllib.parse.urlsplit(str(value))
+        if is_loopback_http(str(value)):
+            continue  # the sandbox delivers to a local app; the real API wants https
         if parts.scheme != "https" or not parts.netloc:
             label = field.replace("_", " ")
             return error(400, f"The {label} must be a valid HTTPS URL.")
@@ -79,20 +92,28 @@ def webhooks_update(state: SandboxState, call: Call) -> Reply:
     return 200, {"message": "Webhook updated successfully"}
 
 
-def transaction_payload(tx: Record) -> Record:
-    """The flat transaction webhook body (API reference §6.4)."""
+def event_id(transaction_id: str, kind: str, status: str) -> str:
+    """The same event always has the same id: replays are recognisable as such."""
+    return str(uuid.uuid5(_EVENT_IDS, f"{transaction_id}:{kind}:{status}"))
+
+
+def transaction_payload(tx: Record, *, kind: str | None = None) -> Record:
+    """The flat transaction webhook body (API reference §6.4); ``kind`` overrides the
+    type (``payout_initiated``)."""
     fee: Decimal = tx.get("fee") or Decimal("0")
-    kind = str(tx.get("type", "")).lower()
+    kind = kind or str(tx.get("type", "")).lower()
+    initiated = kind == "payout_initiated"
+    status = "PENDING" if initiated else str(tx["status"])
     payload: Record = {
-        "message": "Transaction Completed",
+        "message": "Transaction Initiated" if initiated else "Transaction Completed",
         "transaction_id": tx["id"],
         "transaction_reference": tx["reference"],
-        "transaction_status": tx["status"],
+        "transaction_status": status,
         "transaction_fee": fee,
         "transaction_amount_without_fee": tx.get("amount_without_fee"),
         "transaction_amount": tx["amount"],
         "transaction_currency": tx["currency"],
-        "event_id": new_id(),
+        "event_id": event_id(str(tx["id"]), kind, status),
         "type": kind,
     }
     if kind == "collection":
@@ -100,13 +121,36 @@ def transaction_payload(tx: Record) -> Record:
     else:
         payload["customer_id"] = tx.get("business_customer_id")
         payload["recipient"] = tx.get("recipient")
+    if initiated:
+        payload["developer_note"] = "Initiated, not final: a payout webhook follows."
     return payload
 
 
 def record_delivery(state: SandboxState, url: str, payload: Record, **meta: Any) -> Record:
-    delivery: Record = {"id": new_id(), "url": url, "payload": payload, "at": now_iso(), **meta}
+    """Record a webhook and hand it to the sender (when the sandbox is running)."""
+    delivery: Record = {
+        "id": new_id(),
+        "url": url,
+        "payload": payload,
+        "at": now_iso(),
+        "status": "pending",
+        "attempts": [],
+        **meta,
+    }
     state.collection("webhook_deliveries")[delivery["id"]] = delivery
+    if state.delivery_hook is not None:
+        state.delivery_hook(delivery)
     return delivery
+
+
+def emit_transaction(state: SandboxState, tx: Record, *, kind: str | None = None) -> Record | None:
+    """Send a transaction's webhook to the URL configured for its type, if there is one."""
+    kind = kind or str(tx.get("type", "")).lower()
+    field = "collection_url" if kind == "collection" else "payout_url"
+    url = (_config(state) or {}).get(field)
+    if not url:
+        return None
+    return record_delivery(state, url, transaction_payload(tx, kind=kind), transaction_id=tx["id"])
 
 
 @handles("webhooks.replay")
@@ -141,16 +185,17 @@ def webhooks_simulate_interac(state: SandboxState, call: Call) -> Reply:
     if not url:
         return error(400, "No collection url is configured.")
     fee = (amount * Decimal("0.01")).quantize(Decimal("0.01"))
+    transaction_id = new_id()
     payload: Record = {
         "message": "Transaction Completed",
-        "transaction_id": new_id(),
+        "transaction_id": transaction_id,
         "transaction_reference": "MOCK" + new_id()[:8].upper(),
         "transaction_status": "SUCCESSFUL",
         "transaction_fee": fee,
         "transaction_amount_without_fee": amount - fee,
         "transaction_amount": amount,
         "transaction_currency": "CAD",
-        "event_id": new_id(),
+        "event_id": event_id(transaction_id, "collection", "SUCCESSFUL"),
         "type": "collection",
         "source_information": {"collection_email": email},
         "payee_collection_email": "payments@business.example",
