@@ -22,13 +22,22 @@ from typing import Any
 
 from aiohttp import web
 
+from ..config import API_RATE_LIMIT_WINDOW
 from ..scopes import ScopesArg
 from .app import build_app
 from .state import Fault, SandboxState
 
 
 class Sandbox:
-    """Runs the emulated API on ``host:port`` (port 0 = a free one) while entered."""
+    """Runs the emulated API on ``host:port`` (port 0 = a free one) while entered.
+
+    ``rate_limit``: requests per ``rate_window`` seconds per account (a fixed window, as the
+    API counts; ``Sandbox(rate_limit=100)`` is the API's documented 100 a minute). None, the
+    default, limits nothing. When set, every authenticated answer carries
+    ``X-RateLimit-Limit``/``-Remaining``/``-Reset``, and a refused request gets 429 with a
+    ``Retry-After`` that reaches the reset. The endpoints with limits of their own (Signa
+    document downloads, Signa ID releases) enforce them whatever ``rate_limit`` is.
+    """
 
     def __init__(
         self,
@@ -38,10 +47,17 @@ class Sandbox:
         token_ttl: float = 3600.0,
         latency: float = 0.0,
         echo_scope: bool = True,
+        rate_limit: int | None = None,
+        rate_window: float = API_RATE_LIMIT_WINDOW,
     ) -> None:
         self.host = host
         self.port = port
-        self.state = SandboxState(token_ttl=token_ttl, echo_scope=echo_scope)
+        self.state = SandboxState(
+            token_ttl=token_ttl,
+            echo_scope=echo_scope,
+            rate_limit=rate_limit,
+            rate_window=rate_window,
+        )
         self.latency: dict[str, float] = {"*": latency} if latency else {}
         self._runner: web.AppRunner | None = None
 
@@ -94,6 +110,12 @@ class Sandbox:
 
     def set_latency(self, seconds: float, route: str = "*") -> None:
         self.latency[route] = seconds
+
+    def set_rate_limit(self, limit: int | None, window: float | None = None) -> None:
+        """Change the account limit while running (counts start over)."""
+        if window is not None:
+            self.state.rate_window = window
+        self.state.rate_limit = limit
 
     @property
     def token_ttl(self) -> float:
