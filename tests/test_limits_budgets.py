@@ -143,9 +143,24 @@ async def test_a_caller_cancelled_while_waiting_gives_its_slot_back(kind: Kind) 
     waiter.cancel()
     with pytest.raises(asyncio.CancelledError):
         await waiter
+    assert asyncio.all_tasks() == {asyncio.current_task()}  # the give-back is done
     assert await kind.ahead(budget) == 0
     error = await refusal(budget)  # the next caller would get the freed slot, not one after it
     assert error.retry_after is not None and error.retry_after <= 30.0
+
+
+async def test_a_second_cancellation_does_not_stop_the_give_back(kind: Kind) -> None:
+    budget = kind.budget(RateLimit(1, per=30.0))
+    await budget.acquire()
+    waiter = asyncio.ensure_future(budget.acquire())
+    await until(lambda: kind.ahead(budget))
+    waiter.cancel()
+    await asyncio.sleep(0)  # now giving the slot back
+    waiter.cancel()  # e.g. a timeout firing on top of the first cancellation
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    await budget.aclose()
+    assert await kind.ahead(budget) == 0
 
 
 async def test_a_slot_freed_in_the_middle_of_the_queue_goes_to_the_next_caller(
@@ -187,6 +202,7 @@ async def test_a_caller_cancelled_during_the_round_trip_leaves_nothing_reserved(
     with pytest.raises(asyncio.CancelledError):
         await caller
     await budget.aclose()  # waits for the background give-back, if any is still running
+    assert asyncio.all_tasks() == {asyncio.current_task()}  # nothing left running
     assert await kind.ahead(budget) == 0
     assert await kind.freed(budget) == 1  # it did reserve, and gave the slot back
     error = await refusal(budget)

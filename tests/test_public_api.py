@@ -1,4 +1,4 @@
-"""The public names of DESIGN.md import from where the docs say, and ``__all__`` is sorted."""
+"""The public names import from where the docs say, and ``__all__`` is sorted."""
 
 from __future__ import annotations
 
