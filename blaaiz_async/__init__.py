@@ -2,8 +2,16 @@
 
 from .client import BlaaizClient
 from .config import ConfigurationError, Environment
+from .limits.limit import RateLimit
 from .scopes import Scope, ScopeBundle
 
 __version__ = "0.1.0"
 
-__all__ = ["BlaaizClient", "ConfigurationError", "Environment", "Scope", "ScopeBundle"]
+__all__ = [
+    "BlaaizClient",
+    "ConfigurationError",
+    "Environment",
+    "RateLimit",
+    "Scope",
+    "ScopeBundle",
+]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import math
 import os
 import sys
 import tempfile
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from .auth.stores.base import TokenStore
 from .client import BlaaizClient
-from .config import ConfigurationError
+from .config import API_RATE_LIMIT_WINDOW, ConfigurationError
 from .errors import WebhookVerificationError
 from .sandbox import Sandbox
 from .sandbox.fleet import FleetSpec, run_fleet
@@ -40,6 +41,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     sandbox = sub.add_parser("sandbox", help="run the sandbox until interrupted")
     sandbox.add_argument("--port", type=int, default=8787)
     sandbox.add_argument("--token-ttl", type=float, default=3600.0)
+    sandbox.add_argument(
+        "--rate-limit",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="requests per window per account, as the API limits them (default: no limit; "
+        "the API's is 100)",
+    )
+    sandbox.add_argument(
+        "--rate-window",
+        type=_positive_seconds,
+        default=API_RATE_LIMIT_WINDOW,
+        metavar="S",
+        help=f"length of the rate-limit window in seconds (default {API_RATE_LIMIT_WINDOW:g})",
+    )
 
     sub.add_parser("scopes", help="list scopes and bundles")
 
@@ -89,6 +105,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "webhook":
         return _webhook_verify(args)
     return asyncio.run(_token(args))
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+    return value
 
 
 def _store_factory(kind: str, workdir: Path, redis_url: str | None) -> Callable[[], TokenStore]:
@@ -163,12 +199,19 @@ async def _progress(sb: Sandbox, total: int) -> None:
 
 
 async def _sandbox(args: argparse.Namespace) -> int:
-    async with Sandbox(port=args.port, token_ttl=args.token_ttl) as sb:
+    async with Sandbox(
+        port=args.port,
+        token_ttl=args.token_ttl,
+        rate_limit=args.rate_limit,
+        rate_window=args.rate_window,
+    ) as sb:
         client_id, secret = sb.add_client()
         print(f"sandbox on {sb.url}")
+        if args.rate_limit is not None:
+            print(f"rate limit: {args.rate_limit} requests per {args.rate_window:g}s per account")
         print(f"BLAAIZ_BASE_URL={sb.url}")
         print(f"BLAAIZ_CLIENT_ID={client_id}")
-        print(f"BLAAIZ_CLIENT_SECRET={secret}  # sandbox-only credential")
+        print(f"BLAAIZ_CLIENT_SECRET={secret}  # sandbox-only credential", flush=True)
         await asyncio.Event().wait()  # until Ctrl-C
     return 0
 

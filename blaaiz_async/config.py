@@ -47,6 +47,10 @@ RETRY_BASE_DELAY = 0.5
 RETRY_MAX_DELAY = 8.0
 RETRY_AFTER_CAP = 60.0
 
+# The API's documented rate limit: 100 requests per minute per account (all endpoints).
+API_RATE_LIMIT_REQUESTS = 100
+API_RATE_LIMIT_WINDOW = 60.0
+
 USER_AGENT = "blaaiz-async/0.1.0"
 
 

@@ -7,7 +7,7 @@ import importlib
 import pytest
 
 CONTRACT = {
-    "blaaiz_async": ["BlaaizClient", "Environment", "Scope", "ScopeBundle"],
+    "blaaiz_async": ["BlaaizClient", "Environment", "RateLimit", "Scope", "ScopeBundle"],
     "blaaiz_async.auth": [
         "AccessToken",
         "FileTokenStore",
@@ -15,6 +15,14 @@ CONTRACT = {
         "RedisTokenStore",
         "TokenProvider",
         "TokenStore",
+    ],
+    "blaaiz_async.limits": [
+        "FileRateBudget",
+        "MemoryRateBudget",
+        "RateBudget",
+        "RateLimit",
+        "RedisRateBudget",
+        "budget_for",
     ],
     "blaaiz_async.errors": [
         "APIConnectionError",
@@ -67,6 +75,8 @@ def _isort_key(name: str) -> tuple[int, str]:
         "blaaiz_async.models",
         "blaaiz_async.webhooks",
         "blaaiz_async.integrations.fastapi",
+        "blaaiz_async.limits",
+        "blaaiz_async.models",
     ],
 )
 def test_all_is_complete_and_sorted(module: str) -> None:

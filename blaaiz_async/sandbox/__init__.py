@@ -27,6 +27,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ..config import API_RATE_LIMIT_WINDOW
 from ..scopes import ScopesArg
 from .app import build_app
 from .delivery import DEFAULT_RETRY_DELAYS, DEFAULT_TIMEOUT, WebhookSender
@@ -35,7 +36,15 @@ from .state import Fault, Record, SandboxState
 
 
 class Sandbox:
-    """Runs the emulated API on ``host:port`` (port 0 = a free one) while entered."""
+    """Runs the emulated API on ``host:port`` (port 0 = a free one) while entered.
+
+    ``rate_limit``: requests per ``rate_window`` seconds per account (a fixed window, as the
+    API counts; ``Sandbox(rate_limit=100)`` is the API's documented 100 a minute). None, the
+    default, limits nothing. When set, every authenticated answer carries
+    ``X-RateLimit-Limit``/``-Remaining``/``-Reset``, and a refused request gets 429 with a
+    ``Retry-After`` that reaches the reset. The endpoints with limits of their own (Signa
+    document downloads, Signa ID releases) enforce them whatever ``rate_limit`` is.
+    """
 
     def __init__(
         self,
@@ -48,13 +57,19 @@ class Sandbox:
         webhook_secret: str | None = None,
         webhook_retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
         webhook_timeout: float = DEFAULT_TIMEOUT,
+        rate_limit: int | None = None,
+        rate_window: float = API_RATE_LIMIT_WINDOW,
     ) -> None:
         """``webhook_secret`` signs the webhooks it sends (random by default); a failed
         delivery is retried after each of ``webhook_retry_delays`` seconds."""
         self.host = host
         self.port = port
         self.state = SandboxState(
-            token_ttl=token_ttl, echo_scope=echo_scope, webhook_secret=webhook_secret
+            token_ttl=token_ttl,
+            echo_scope=echo_scope,
+            webhook_secret=webhook_secret,
+            rate_limit=rate_limit,
+            rate_window=rate_window,
         )
         self.latency: dict[str, float] = {"*": latency} if latency else {}
         self._runner: web.AppRunner | None = None
@@ -113,6 +128,12 @@ class Sandbox:
 
     def set_latency(self, seconds: float, route: str = "*") -> None:
         self.latency[route] = seconds
+
+    def set_rate_limit(self, limit: int | None, window: float | None = None) -> None:
+        """Change the account limit while running (counts start over)."""
+        if window is not None:
+            self.state.rate_window = window
+        self.state.rate_limit = limit
 
     @property
     def token_ttl(self) -> float:

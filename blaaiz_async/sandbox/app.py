@@ -19,6 +19,7 @@ from ..models.converter import dumps, loads
 from ..routes import ROUTES, Route
 from ..scopes import OAUTH_ONLY
 from .handlers import Call, Handler, load_all
+from .limiter import merge_headers
 from .state import Fault, SandboxState
 
 log = logging.getLogger("blaaiz_async.sandbox")
@@ -100,13 +101,19 @@ async def _storage_put(request: web.Request) -> web.StreamResponse:
 
 
 def _fault_response(
-    request: web.Request, name: str, fault: Fault, state: SandboxState
+    request: web.Request,
+    name: str,
+    fault: Fault,
+    state: SandboxState,
+    headers: dict[str, str] | None = None,
 ) -> web.StreamResponse:
+    """The injected answer; it carries the rate-limit headers too (``headers``), which the
+    fault's own headers override."""
     if fault.kind == "drop_before":
         _drop(request)
     state.responses[name, fault.status] += 1
     state.statuses[fault.status] += 1
-    return json_response(fault.status, fault.body, fault.headers)
+    return json_response(fault.status, fault.body, {**(headers or {}), **fault.headers})
 
 
 def _drop(request: web.Request) -> None:
@@ -125,10 +132,11 @@ def _serve(
         state.requests[route.name] += 1
         await _delay(request.app, route.name)
         status, body, headers = _authorize(request, route, state)
+        principal = headers.pop("x-principal", "")
         if status == 200:
             fault = state.take_fault(route.name)
             if fault is not None and fault.kind != "drop_after":
-                return _fault_response(request, route.name, fault, state)
+                return _fault_response(request, route.name, fault, state, headers)
             try:
                 payload = loads(await request.read()) if request.can_read_body else None
             except ValueError:
@@ -138,13 +146,13 @@ def _serve(
                     path=dict(request.match_info),
                     query=dict(request.query),
                     body=payload,
-                    principal=headers.pop("x-principal", ""),
+                    principal=principal,
                     origin=f"{request.scheme}://{request.host}",
                 )
                 reply = handler(state, call)
                 status, body = reply[0], reply[1]
                 if len(reply) == 3:
-                    headers.update(reply[2])
+                    headers = merge_headers(headers, reply[2])
             if fault is not None:  # drop_after: the work is done, the answer is lost
                 state.responses[route.name, 0] += 1
                 _drop(request)
@@ -181,15 +189,17 @@ def _authorize(
         principal, scopes = "key:" + key[-6:], frozenset(route.scopes)
     else:
         return 401, UNAUTHENTICATED, {}
-    if not state.api_access_enabled:
-        return 403, {"status": False, "message": "API access is disabled for this business."}, {}
-    lacking = route.scopes - scopes
-    if lacking:
-        names = " ".join(sorted(lacking))
-        return 403, {"status": False, "message": f"Insufficient scope: requires {names}."}, {}
+    # Counted once the account is known, so every answer it gets says where it stands.
     allowed, headers = state.rate_check(principal)
     if not allowed:
         return 429, {"status": False, "message": "Too Many Attempts."}, headers
+    if not state.api_access_enabled:
+        message = "API access is disabled for this business."
+        return 403, {"status": False, "message": message}, headers
+    lacking = route.scopes - scopes
+    if lacking:
+        names = " ".join(sorted(lacking))
+        return 403, {"status": False, "message": f"Insufficient scope: requires {names}."}, headers
     headers["x-principal"] = principal
     return 200, None, headers
 

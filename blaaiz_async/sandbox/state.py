@@ -16,7 +16,9 @@ from typing import Any
 
 import attrs
 
+from ..config import API_RATE_LIMIT_WINDOW
 from ..scopes import Scope, ScopesArg, format_scopes, parse_granted, parse_scopes
+from .limiter import FixedWindowLimiter
 
 Record = dict[str, Any]
 
@@ -102,6 +104,8 @@ class SandboxState:
         token_ttl: float = 3600.0,
         echo_scope: bool = True,
         webhook_secret: str | None = None,
+        rate_limit: int | None = None,
+        rate_window: float = API_RATE_LIMIT_WINDOW,
     ) -> None:
         self.token_ttl = token_ttl
         self.echo_scope = echo_scope
@@ -115,8 +119,12 @@ class SandboxState:
         self.tokens: dict[str, IssuedToken] = {}
         self.api_access_enabled = True
         self.ip_allowlist: set[str] | None = None
-        self.rate_limit: int | None = None  # requests per minute per principal
-        self._windows: dict[str, tuple[int, int]] = {}
+        # The account limit (requests per window per principal; None: unlimited) and the
+        # endpoint limits, all fixed windows; see ``limiter``.
+        self.account_limiter: FixedWindowLimiter | None = None
+        self._rate_window = FixedWindowLimiter(1, rate_window).window  # validated
+        self.rate_limit = rate_limit
+        self._endpoint_limiters: dict[tuple[str, int, float], FixedWindowLimiter] = {}
         self.faults: dict[str, list[Fault]] = {}
         # Counters, by route name ("oauth.token" for the token endpoint).
         self.requests: Counter[str] = Counter()
@@ -201,27 +209,48 @@ class SandboxState:
     def token_requests(self) -> int:
         return self.requests["oauth.token"]
 
+    # -- rate limits -------------------------------------------------------------------------
+
+    @property
+    def rate_limit(self) -> int | None:
+        """Requests per ``rate_window`` seconds per principal; None: no account limit."""
+        return None if self.account_limiter is None else self.account_limiter.limit
+
+    @rate_limit.setter
+    def rate_limit(self, limit: int | None) -> None:
+        self.account_limiter = (
+            None if limit is None else FixedWindowLimiter(limit, self._rate_window)
+        )
+
+    @property
+    def rate_window(self) -> float:
+        return self._rate_window
+
+    @rate_window.setter
+    def rate_window(self, seconds: float) -> None:
+        self._rate_window = FixedWindowLimiter(1, seconds).window  # validated
+        self.rate_limit = self.rate_limit  # a fresh limiter on the new window
+
     def rate_check(self, principal: str) -> tuple[bool, dict[str, str]]:
-        """Fixed one-minute window per principal, with the API's X-RateLimit headers."""
-        if self.rate_limit is None:
+        """Count a request against the account limit: (allowed, its X-RateLimit headers)."""
+        if self.account_limiter is None:
             return True, {}
-        window = int(time.time() // 60)
-        start, used = self._windows.get(principal, (window, 0))
-        if start != window:
-            start, used = window, 0
-        allowed = used < self.rate_limit
-        if allowed:
-            used += 1
-        self._windows[principal] = (start, used)
-        reset = (start + 1) * 60
-        headers = {
-            "X-RateLimit-Limit": str(self.rate_limit),
-            "X-RateLimit-Remaining": str(max(self.rate_limit - used, 0)),
-            "X-RateLimit-Reset": str(reset),
-        }
-        if not allowed:
-            headers["Retry-After"] = str(max(int(reset - time.time()), 1))
-        return allowed, headers
+        count = self.account_limiter.hit(principal, time.time())
+        return count.allowed, count.headers()
+
+    def endpoint_limiters(
+        self, name: str, limits: tuple[tuple[int, float], ...]
+    ) -> list[FixedWindowLimiter]:
+        """The limiters of one endpoint's own limits ((count, window seconds) pairs)."""
+        found = []
+        for count, window in limits:
+            limiter = self._endpoint_limiters.get((name, count, window))
+            if limiter is None:
+                limiter = self._endpoint_limiters[name, count, window] = FixedWindowLimiter(
+                    count, window
+                )
+            found.append(limiter)
+        return found
 
     # -- faults ----------------------------------------------------------------------------
 

@@ -9,6 +9,12 @@ methods. ``key`` is an opaque string the provider derives from the base URL, cli
 and scope set; it never contains a secret. Stores may raise on infrastructure failure:
 the provider then logs one warning, fetches a token for its process alone, and tries the
 store again on the next refresh.
+
+Optional sixth method, ``rate_budget(key: str, limit: RateLimit) -> RateBudget``: the rate
+budget this store shares for ``key`` (the built-in stores return a memory, file or Redis
+budget, so every client on one store shares one budget). A store without it gets a
+process-wide memory budget: ``blaaiz_async.limits.budget_for(store, key, limit)`` does that
+fallback. It is not part of this protocol, so existing stores keep conforming.
 """
 
 from __future__ import annotations

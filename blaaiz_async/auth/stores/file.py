@@ -21,6 +21,8 @@ from typing import Any
 
 import filelock
 
+from ...limits.file import FileRateBudget
+from ...limits.limit import RateLimit
 from ..token import AccessToken
 
 # A token file is a handful of small entries; anything much larger is not ours.
@@ -132,6 +134,15 @@ class FileTokenStore:
     @property
     def write_lock_path(self) -> Path:
         return self._write_lock_path
+
+    # -- the shared rate budget --------------------------------------------------------------
+
+    def rate_budget(self, key: str, limit: RateLimit) -> FileRateBudget:
+        """The host-wide budget of ``key``, in a state file beside the token file (named by
+        a hash, so the key never shows in a file name)."""
+        digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        path = self.path.with_name(f"{self.path.name}.{digest}.rate.json")
+        return FileRateBudget(path, limit, lock_timeout=self.lock_timeout)
 
     # -- blocking work, run in a worker thread -------------------------------------------
 

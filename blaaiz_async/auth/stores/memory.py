@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from ...limits.limit import RateLimit
+from ...limits.memory import MemoryRateBudget
 from .._loop_local import LoopLocalLocks
 from ..token import AccessToken
 
@@ -42,3 +44,8 @@ class MemoryTokenStore:
 
     async def aclose(self) -> None:
         return None
+
+    def rate_budget(self, key: str, limit: RateLimit) -> MemoryRateBudget:
+        """The process-wide budget of ``key``: clients of one process share it even on
+        separate ``MemoryTokenStore`` objects (the API limits the account, not the store)."""
+        return MemoryRateBudget(limit, key=key)

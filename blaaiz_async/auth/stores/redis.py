@@ -65,6 +65,8 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
     raise ImportError("RedisTokenStore needs redis-py: pip install 'blaaiz-async[redis]'") from exc
 
 from ...config import ConfigurationError
+from ...limits.limit import RateLimit
+from ...limits.redis import RedisRateBudget
 from ..token import AccessToken
 
 if TYPE_CHECKING:
@@ -424,6 +426,15 @@ class RedisTokenStore:
             if loop is running:
                 await entry.closer.aclose()
             # A client of another loop is closed by that loop's shutdown (or dropped with it).
+
+    # -- the shared rate budget ------------------------------------------------------------------
+
+    def rate_budget(self, key: str, limit: RateLimit) -> RedisRateBudget:
+        """The fleet-wide budget of ``key``, on this store's clients and prefix; its keys are
+        ``{prefix}:{key}:rate*``, hash-tagged like the token keys."""
+        return RedisRateBudget(
+            self._client, key, limit, prefix=self.prefix, op_timeout=self.op_timeout
+        )
 
     # -- locking ---------------------------------------------------------------------------------
 

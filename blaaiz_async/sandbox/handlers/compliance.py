@@ -23,6 +23,7 @@ import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
+from ..limiter import hit_all
 from ..state import Record, SandboxState, new_id, now_iso
 from . import Call, Handler, Reply, body_of, error, handles, invalid, missing, ok
 from .collections import iso
@@ -81,36 +82,25 @@ SessionCheck = Callable[[Record], Reply | None]
 SessionHandler = Callable[[SandboxState, Call, Record], Reply]
 
 
-def _limited(state: SandboxState, name: str, *limits: Limit) -> Reply | None:
-    """Per-business limits of one endpoint: (count, window seconds) pairs."""
-    windows = state.collection("signa_rate_windows")
-    now = time.time()
-    for count, seconds in limits:
-        key = f"{name}/{int(seconds)}"
-        start = int(now // seconds)
-        rec = windows.get(key)
-        if rec is None or rec["start"] != start:
-            rec = windows[key] = {"start": start, "used": 0}
-        if rec["used"] >= count:
-            retry_after = str(max(int((start + 1) * seconds - now), 1))
-            return (
-                429,
-                {"status": False, "message": "Too Many Attempts."},
-                {"Retry-After": retry_after},
-            )
-    for _, seconds in limits:
-        windows[f"{name}/{int(seconds)}"]["used"] += 1
-    return None
+def _limited(fn: Handler, name: str, limits: tuple[Limit, ...]) -> Handler:
+    """``fn`` behind the endpoint's per-business limits, with their headers on every answer."""
+
+    def limited(state: SandboxState, call: Call) -> Reply:
+        count = hit_all(state.endpoint_limiters(name, limits), "business", time.time())
+        if not count.allowed:
+            return 429, {"status": False, "message": "Too Many Attempts."}, count.headers()
+        reply = fn(state, call)
+        extra = reply[2] if len(reply) == 3 else {}
+        return reply[0], reply[1], {**count.headers(), **extra}
+
+    return limited
 
 
 def _handles(name: str, *limits: Limit) -> Callable[[Handler], Handler]:
     """``handles``, with the endpoint's per-business rate limits checked first."""
 
     def register(fn: Handler) -> Handler:
-        def limited(state: SandboxState, call: Call) -> Reply:
-            return _limited(state, name, *limits) or fn(state, call)
-
-        handles(name)(limited if limits else fn)
+        handles(name)(_limited(fn, name, limits) if limits else fn)
         return fn
 
     return register
