@@ -64,7 +64,9 @@ async def hot_path_cost(n: int = 200_000) -> tuple[float, float]:
     """ns per get_token() with a fresh local copy, and ns per whole wallets.list call."""
     async with Sandbox() as sb:
         cid, secret = sb.add_client()
-        async with BlaaizClient(client_id=cid, client_secret=secret, base_url=sb.url) as client:
+        async with BlaaizClient(
+            client_id=cid, client_secret=secret, base_url=sb.url, rate_limit=None
+        ) as client:
             provider = client.token_provider
             assert provider is not None
             await provider.get_token()

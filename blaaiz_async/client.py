@@ -23,6 +23,8 @@ from .config import (
     resolve_credentials,
     resolve_environment,
 )
+from .limits import API_RATE_LIMIT, RateLimit
+from .limits.gate import RateGate
 from .pipeline import Options, Pipeline
 from .resources.banks import Banks, MomoOperators
 from .resources.collections import Collections
@@ -49,6 +51,9 @@ class BlaaizClient:
 
     ``http_session`` is an ``aiohttp.ClientSession`` of yours (proxy, TLS context,
     ``trace_configs``): every request goes through it and the client leaves it open.
+    ``rate_limit`` is the account's budget, shared by every client on the same token store
+    (one process, one host, or a fleet on Redis): the API's documented 100 requests a
+    minute by default, ``None`` for no client-side limit.
     ``transport`` replaces HTTP entirely (``blaaiz_async.testing.MockTransport``, the
     sandbox's in-process transport).
     """
@@ -70,6 +75,7 @@ class BlaaizClient:
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         retry: RetryPolicy | None = None,
         retry_budget: RetryBudget | None = None,
+        rate_limit: RateLimit | None = API_RATE_LIMIT,
         http_session: aiohttp.ClientSession | None = None,
         transport: Transport | None = None,
     ) -> None:
@@ -111,6 +117,9 @@ class BlaaizClient:
                     retry_budget=retry_budget or PROCESS_RETRY_BUDGET,
                 ),
                 max_concurrency=max_connections,
+                gate=RateGate(self._auth.store, f"{self.base_url}|{self._auth.account}", rate_limit)
+                if rate_limit is not None
+                else None,
             )
         )
 
@@ -207,6 +216,8 @@ class BlaaizClient:
             return
         self._closed = True
         await self._auth.aclose()
+        if self._pipeline.gate is not None:
+            await self._pipeline.gate.aclose()
         for transport in dict.fromkeys(self._transports):
             await transport.aclose()
 

@@ -238,6 +238,32 @@ def connection_error(
     return cls(f"{route.name}: {failure}: {detail}", route=route.name)
 
 
+# -- the server's rate limit ---------------------------------------------------------------
+
+# A pause longer than this is not believed: a hostile or broken header must not stop a fleet.
+MAX_SERVER_PAUSE = 120.0
+
+
+def server_pause(response: HTTPResponse, now: float) -> float | None:
+    """Until when (epoch seconds) the server asks every caller of the account to hold off:
+    a 429's ``Retry-After``, or ``X-RateLimit-Remaining: 0`` until ``X-RateLimit-Reset``."""
+    headers = response.headers
+    until: float | None = None
+    if response.status == 429:
+        wait = parse_retry_after(headers, now)
+        until = now + (wait if wait is not None else 1.0)
+    elif headers.get("X-RateLimit-Remaining", "").strip() == "0":
+        wait = parse_retry_after({"X-RateLimit-Reset": headers.get("X-RateLimit-Reset", "")}, now)
+        until = now + wait if wait else None
+    return min(until, now + MAX_SERVER_PAUSE) if until is not None else None
+
+
+def server_limit(response: HTTPResponse) -> int | None:
+    """The account's limit as the server counts it (``X-RateLimit-Limit``), if it says."""
+    text = response.headers.get("X-RateLimit-Limit", "").strip()
+    return int(text) if text.isdigit() and 0 < len(text) <= 9 and int(text) > 0 else None
+
+
 # -- what next -----------------------------------------------------------------------------
 
 
@@ -338,11 +364,14 @@ def decide(
         if not attempt.reauthenticated:
             return Reauthenticate(expired=False)
     note = hint if status == 401 else None
+    # A 429 is waited out however often it comes (the server did nothing), within the
+    # call's time; other statuses spend the retries and the budget.
+    tries = 1 if status == 429 else attempt.retries + 1
     if (budget_allows_retry or status == 429) and policy.should_retry(
-        attempt=attempt.retries + 1, idempotent=route.idempotent, status=status, connected=True
+        attempt=tries, idempotent=route.idempotent, status=status, connected=True
     ):
         server_wait = parse_retry_after(outcome.headers) if status in (429, 503) else None
-        delay = policy.delay(attempt.retries + 1, server_wait)
+        delay = policy.delay(tries, server_wait)
         if remaining is None or delay < remaining:
             return Retry(delay, f"HTTP {status}")
         note = (
@@ -367,5 +396,7 @@ __all__ = [
     "error_from",
     "parse_response",
     "prepare",
+    "server_limit",
+    "server_pause",
     "unwrap",
 ]

@@ -21,6 +21,7 @@ from . import core
 from .auth.modes import ANONYMOUS, Auth, Credential
 from .config import USER_AGENT
 from .errors import APIConnectionError, APITimeoutError, BlaaizError
+from .limits.gate import RateGate
 from .retry import PROCESS_RETRY_BUDGET, RetryBudget, RetryPolicy
 from .routes import Route, find_route, route
 from .transport import HTTPRequest, HTTPResponse, Transport, TransportError
@@ -54,11 +55,13 @@ class Pipeline:
         auth: Auth,
         options: Options,
         max_concurrency: int,
+        gate: RateGate | None = None,
     ) -> None:
         self.base_url = base_url
         self.transport = transport
         self.auth = auth
         self.options = options
+        self.gate = gate
         self._slots = asyncio.Semaphore(max_concurrency)
 
     def with_options(
@@ -151,6 +154,8 @@ class Pipeline:
         attempt = core.Attempt()
         url = self.base_url + prepared.target
         while True:
+            if self.gate is not None:  # a slot of the rate budget first, then a connection
+                await self.gate.admit(route, max_wait=deadline - time.monotonic())
             async with self._slots:
                 credential = await self.auth.credential(route) if route.auth else ANONYMOUS
                 outcome = await self._attempt(
@@ -163,6 +168,8 @@ class Pipeline:
                     ),
                     route,
                 )
+            if self.gate is not None and isinstance(outcome, HTTPResponse):
+                await self.gate.observe(route, outcome)
             decision = core.decide(
                 route,
                 attempt,

@@ -46,6 +46,9 @@ async def blaaiz_sandbox() -> AsyncIterator[Sandbox]:
 async def blaaiz_client(blaaiz_sandbox: Sandbox) -> AsyncIterator[BlaaizClient]:
     client_id, client_secret = blaaiz_sandbox.add_client()
     async with BlaaizClient(
-        client_id=client_id, client_secret=client_secret, base_url=blaaiz_sandbox.url
+        client_id=client_id,
+        client_secret=client_secret,
+        base_url=blaaiz_sandbox.url,
+        rate_limit=blaaiz_sandbox.client_rate_limit,  # the sandbox's limit, or none
     ) as client:
         yield client

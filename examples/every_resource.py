@@ -537,8 +537,9 @@ async def main() -> None:
     async with Sandbox() as sb:
         client_id, client_secret = sb.add_client()
         async with BlaaizClient(
-            client_id=client_id, client_secret=client_secret, base_url=sb.url, scopes=SCOPES
-        ) as client:
+            client_id=client_id, client_secret=client_secret, base_url=sb.url, scopes=SCOPES,
+            rate_limit=sb.client_rate_limit,  # the sandbox's limit (none here)
+        ) as client:  # fmt: skip
             await wallets_and_currencies(client, sb)
             await rates(client)
             await banks_and_momo(client)

@@ -28,6 +28,10 @@ async def sandbox() -> AsyncIterator[Sandbox]:
 async def client(sandbox: Sandbox) -> AsyncIterator[BlaaizClient]:
     client_id, client_secret = sandbox.add_client()
     async with BlaaizClient(
-        client_id=client_id, client_secret=client_secret, base_url=sandbox.url, scopes=None
+        client_id=client_id,
+        client_secret=client_secret,
+        base_url=sandbox.url,
+        scopes=None,
+        rate_limit=None,
     ) as c:
         yield c

@@ -39,6 +39,8 @@ FAST_RETRY = RetryPolicy(max_retries=2, base_delay=0.01, max_delay=0.02)
 
 
 def oauth_client(sb: Sandbox, scopes: object = None, **kwargs: object) -> BlaaizClient:
+    """A client of the sandbox; no client-side rate limit unless a test asks for one."""
+    kwargs.setdefault("rate_limit", None)
     client_id, secret = sb.add_client(scopes)
     return BlaaizClient(
         client_id=client_id,

@@ -64,6 +64,8 @@ def decide(route: Any, outcome: Any, attempt: Attempt | None = None, **kw: Any) 
         (POST, answer(429, {"Retry-After": "7"}), Attempt(), Retry(7.0, "HTTP 429")),
         (GET, answer(429, {"Retry-After": "3"}), Attempt(), Retry(3.0, "HTTP 429")),
         (GET, answer(429), Attempt(), Retry(0.5, "HTTP 429")),
+        # a 429 is waited out however often it comes: it spends no retries
+        (POST, answer(429), Attempt(retries=2), Retry(0.5, "HTTP 429")),
         # a server's Retry-After wins over the backoff, within the cap
         (GET, answer(503, {"Retry-After": "2"}), Attempt(), Retry(2.0, "HTTP 503")),
         (GET, answer(429, {"Retry-After": "600"}), Attempt(), Retry(60.0, "HTTP 429")),
@@ -91,7 +93,6 @@ def test_what_happens_next(route: Any, outcome: Any, attempt: Attempt, expected:
         (GET, SENT, Attempt(retries=2), APIConnectionError),
         (GET, READ_TIMEOUT, Attempt(retries=2), APITimeoutError),
         (GET, answer(503), Attempt(retries=2), ServerError),
-        (POST, answer(429), Attempt(retries=2), RateLimitError),
         (POST, REFUSED, Attempt(retries=2), APIConnectionError),
         # a second 401 after the resend is a rejection
         (GET, answer(401), Attempt(reauthenticated=True), AuthenticationError),

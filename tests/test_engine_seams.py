@@ -43,7 +43,7 @@ def api(routes: dict[str, Callable[[HTTPRequest], HTTPResponse]], scope: str) ->
 def client_for(transport: MockTransport, **kw: Any) -> BlaaizClient:
     return BlaaizClient(
         client_id="c", client_secret="s", base_url="https://api.test", transport=transport,
-        retry=FAST, **kw,
+        retry=FAST, rate_limit=None, **kw,
     )  # fmt: skip
 
 

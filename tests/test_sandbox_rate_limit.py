@@ -220,6 +220,7 @@ async def test_the_sdk_sees_the_sandbox_429_as_a_rate_limit_error() -> None:
             client_secret=secret,
             base_url=sb.url,
             retry=RetryPolicy(max_retries=0),
+            rate_limit=None,  # the server's 429, not the client's own budget
         ) as client:
             await client.wallets.list()
             with pytest.raises(RateLimitError) as info:
@@ -256,6 +257,7 @@ def test_the_cli_sandbox_takes_the_rate_limit() -> None:
                 client_secret=lines["BLAAIZ_CLIENT_SECRET"],
                 base_url=lines["BLAAIZ_BASE_URL"],
                 retry=RetryPolicy(max_retries=0),
+                rate_limit=None,
             ) as client:
                 await client.wallets.list()
                 await client.wallets.list()

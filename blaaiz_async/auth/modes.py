@@ -7,6 +7,7 @@ headers go on this attempt, and what a 401 on those headers means.
 
 from __future__ import annotations
 
+import hashlib
 import warnings
 from collections.abc import Mapping
 from typing import Any, Protocol
@@ -45,6 +46,8 @@ ANONYMOUS = Credential({})
 
 class Auth(Protocol):
     hint: str  # the likely causes of a 401 that survives the resend
+    account: str  # whose rate budget a call spends (never a secret in the clear)
+    store: object  # where shared state lives (the token store), for the rate budget
 
     def check(self, route: Route[Any]) -> None:
         """Refuse, before any I/O, a call this auth can never make."""
@@ -80,6 +83,9 @@ class TokenAuth:
         self.provider = provider
         self.requested = requested
         self.owns_provider = owns_provider
+        client_id = getattr(provider, "client_id", None)
+        self.account = f"client:{client_id}" if client_id else f"provider:{type(provider).__name__}"
+        self.store: object = getattr(provider, "store", None)
         self._last: Credential = ANONYMOUS  # the current token's credential, made once
 
     def __repr__(self) -> str:
@@ -125,6 +131,8 @@ class ApiKeyAuth:
 
     def __init__(self, key: str, *, warn: bool = True) -> None:
         self._key = key
+        self.account = "api-key:" + hashlib.sha256(key.encode()).hexdigest()[:16]
+        self.store: object = None
         if warn:
             warnings.warn(
                 "x-blaaiz-api-key authentication is deprecated; create OAuth client credentials "

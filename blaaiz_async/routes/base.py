@@ -11,6 +11,7 @@ from typing import Any, Generic, TypeVar, overload
 import attrs
 
 from ..errors import ValidationError
+from ..limits.limit import RateLimit
 from ..models.pagination import Page
 from ..scopes import Scope
 
@@ -45,6 +46,7 @@ class Route(Generic[T]):
     paginated: bool = False
     auth: bool = True
     summary: str = ""
+    limits: tuple[RateLimit, ...] = ()  # the endpoint's own limits, beside the account's
 
     params: tuple[str, ...] = attrs.field(
         init=False, default=attrs.Factory(lambda r: tuple(_PARAM.findall(r.path)), takes_self=True)
@@ -91,6 +93,7 @@ def route(
     normalize: Callable[[Any], Any] | None = None,
     auth: bool = True,
     summary: str = "",
+    limits: tuple[RateLimit, ...] = (),
 ) -> Route[T]: ...
 @overload
 def route(
@@ -105,6 +108,7 @@ def route(
     normalize: Callable[[Any], Any] | None = None,
     auth: bool = True,
     summary: str = "",
+    limits: tuple[RateLimit, ...] = (),
 ) -> Route[Any]: ...
 def route(
     name: str,
@@ -118,12 +122,13 @@ def route(
     normalize: Callable[[Any], Any] | None = None,
     auth: bool = True,
     summary: str = "",
+    limits: tuple[RateLimit, ...] = (),
 ) -> Route[Any]:
     """Declare a route returning ``response``; GET/PUT/DELETE default to idempotent, POST
     to not. ``response=None``: the decoded JSON as it came."""
     return _declare(
         name, method, path, response, scopes=scopes, idempotent=idempotent, envelope=envelope,
-        normalize=normalize, paginated=False, auth=auth, summary=summary,
+        normalize=normalize, paginated=False, auth=auth, summary=summary, limits=limits,
     )  # fmt: skip
 
 
@@ -175,6 +180,7 @@ def _declare(
     paginated: bool,
     auth: bool,
     summary: str,
+    limits: tuple[RateLimit, ...] = (),
 ) -> Route[Any]:
     method = method.upper()
     return Route(
@@ -189,4 +195,5 @@ def _declare(
         paginated=paginated,
         auth=auth,
         summary=summary,
+        limits=limits,
     )

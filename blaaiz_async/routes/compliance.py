@@ -9,6 +9,7 @@ public (no auth) and answered unwrapped.
 
 from __future__ import annotations
 
+from ..limits.limit import RateLimit
 from ..models.compliance import (
     KycAccessToken,
     KycApplicantData,
@@ -78,7 +79,7 @@ COMPLIANCE_LIST_DOCUMENTS = route(
 )  # fmt: skip
 COMPLIANCE_GET_DOCUMENT = route(
     "compliance.get_document", "GET", ONE + "/documents/{document_id}", SignaDocumentUrl,
-    scopes={S.COMPLIANCE_KYC_PII_READ},
+    scopes={S.COMPLIANCE_KYC_PII_READ}, limits=(RateLimit(30, 60.0), RateLimit(600, 3600.0)),
     summary="A 15-minute download URL; 409 before a verdict, 410 once not retained.",
 )  # fmt: skip
 
@@ -87,11 +88,12 @@ COMPLIANCE_GET_DOCUMENT = route(
 SIGNA_ID_CREATE_RELEASE_REQUEST = route(
     "signa_id.create_release_request", "POST", "/signa-id/release-requests",
     SignaIdReleaseRequest, scopes={S.SIGNA_ID_RELEASE}, idempotent=True,
+    limits=(RateLimit(30, 60.0),),
     summary="Ask a Signa ID holder to release data (replayed per idempotency_key).",
 )  # fmt: skip
 SIGNA_ID_EXCHANGE_RELEASE_CODE = route(
     "signa_id.exchange_release_code", "POST", "/signa-id/releases/exchange",
-    SignaIdReleaseResult, scopes={S.SIGNA_ID_RELEASE},
+    SignaIdReleaseResult, scopes={S.SIGNA_ID_RELEASE}, limits=(RateLimit(30, 60.0),),
     summary="Trade the web SDK's one-time code for the release and its data.",
 )  # fmt: skip
 SIGNA_ID_GET_RELEASE = route(

@@ -28,6 +28,7 @@ from typing import Any
 from aiohttp import web
 
 from ..config import API_RATE_LIMIT_WINDOW
+from ..limits.limit import RateLimit
 from ..scopes import ScopesArg
 from .app import build_app
 from .delivery import DEFAULT_RETRY_DELAYS, DEFAULT_TIMEOUT, WebhookSender
@@ -128,6 +129,13 @@ class Sandbox:
 
     def set_latency(self, seconds: float, route: str = "*") -> None:
         self.latency[route] = seconds
+
+    @property
+    def client_rate_limit(self) -> RateLimit | None:
+        """The client-side limit that matches this sandbox's: ``BlaaizClient(rate_limit=...)``
+        for tests that drive many calls (None when the sandbox has no account limit)."""
+        limit = self.state.rate_limit
+        return None if limit is None else RateLimit(limit, per=self.state.rate_window)
 
     def set_rate_limit(self, limit: int | None, window: float | None = None) -> None:
         """Change the account limit while running (counts start over)."""

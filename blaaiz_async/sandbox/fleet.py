@@ -48,6 +48,7 @@ class FleetSpec:
     wallet_id: str | None = None
     customer_id: str | None = None
     log_level: str | None = None
+    rate_limit: Any = None  # a RateLimit for the clients; None: no client-side limit
 
 
 @attrs.frozen(kw_only=True)
@@ -166,6 +167,7 @@ async def _worker_main(spec: FleetSpec, ready: Any, go: Any) -> WorkerReport:
         base_url=spec.url,
         scopes=spec.scopes,
         token_store=store,
+        rate_limit=spec.rate_limit,
     ) as client:
         ready.put(os.getpid())
         await asyncio.to_thread(go.wait)

@@ -23,6 +23,7 @@ import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
+from ...routes import ROUTES
 from ..limiter import hit_all
 from ..state import Record, SandboxState, new_id, now_iso
 from . import Call, Handler, Reply, body_of, error, handles, invalid, missing, ok
@@ -96,8 +97,9 @@ def _limited(fn: Handler, name: str, limits: tuple[Limit, ...]) -> Handler:
     return limited
 
 
-def _handles(name: str, *limits: Limit) -> Callable[[Handler], Handler]:
-    """``handles``, with the endpoint's per-business rate limits checked first."""
+def _handles(name: str) -> Callable[[Handler], Handler]:
+    """``handles``, with the endpoint's per-business rate limits (from its route) first."""
+    limits = tuple((limit.n, limit.per) for limit in ROUTES[name].limits)
 
     def register(fn: Handler) -> Handler:
         handles(name)(_limited(fn, name, limits) if limits else fn)
@@ -106,14 +108,12 @@ def _handles(name: str, *limits: Limit) -> Callable[[Handler], Handler]:
     return register
 
 
-def _on_session(
-    name: str, *checks: SessionCheck, limits: tuple[Limit, ...] = ()
-) -> Callable[[SessionHandler], SessionHandler]:
+def _on_session(name: str, *checks: SessionCheck) -> Callable[[SessionHandler], SessionHandler]:
     """Register the handler of one session's endpoint: an unknown ``session_id`` answers
     404, then each check may refuse the session; the handler gets the session."""
 
     def register(fn: SessionHandler) -> SessionHandler:
-        @_handles(name, *limits)
+        @_handles(name)
         def handler(state: SandboxState, call: Call) -> Reply:
             session = _sessions(state).get(call.path["session_id"])
             if session is None:
@@ -391,7 +391,7 @@ def compliance_list_documents(state: SandboxState, call: Call, session: Record) 
     return *ok([public(d) for d in session["_documents"]]), PII_HEADERS
 
 
-@_on_session("compliance.get_document", _after_verdict, limits=((30, 60.0), (600, 3600.0)))
+@_on_session("compliance.get_document", _after_verdict)
 def compliance_get_document(state: SandboxState, call: Call, session: Record) -> Reply:
     document = next((d for d in session["_documents"] if d["id"] == call.path["document_id"]), None)
     if document is None:
@@ -441,7 +441,7 @@ def _origin_ok(value: Any) -> bool:
     )
 
 
-@_handles("signa_id.create_release_request", (30, 60.0))
+@_handles("signa_id.create_release_request")
 def signa_id_create_release_request(state: SandboxState, call: Call) -> Reply:
     body = body_of(call)
     errs = missing(body, "idempotency_key", "purpose", "scopes", "origin")
@@ -519,7 +519,7 @@ def _release_view(release: Record) -> Record:
     return {"release": public(release), "data": release["_data"] if active else None}
 
 
-@_handles("signa_id.exchange_release_code", (30, 60.0))
+@_handles("signa_id.exchange_release_code")
 def signa_id_exchange_release_code(state: SandboxState, call: Call) -> Reply:
     body = body_of(call)
     errs = missing(body, "code")
