@@ -261,17 +261,43 @@ SECRET_KEYS = frozenset(
     | {"request_token", "password", "card_number", "cvc", "security_answer"}
 )
 REDACTED = "***"
+# What an error keeps in place of JSON nested deeper than any answer of the API: a body
+# that deep is an attack or a bug, and walking it (to mask, pickle or print it) would
+# exhaust the recursion limit.
+MAX_KEPT_DEPTH = 64
+TOO_DEEP = "<nested too deeply; not kept>"
 
 
-def redact(body: Any) -> Any:
-    """``body`` with the values of ``SECRET_KEYS`` masked, at any depth; errors keep this."""
+def redact(body: Any, _depth: int = 0) -> Any:
+    """``body`` with the values of ``SECRET_KEYS`` masked, at any depth; errors keep this.
+
+    Levels below ``MAX_KEPT_DEPTH`` are replaced by ``TOO_DEEP``, so what an error keeps
+    can always be masked, pickled and printed.
+    """
+    if isinstance(body, Mapping | list) and _depth >= MAX_KEPT_DEPTH:
+        return TOO_DEEP
     if isinstance(body, Mapping):
         return {
-            k: REDACTED if k in SECRET_KEYS and v is not None else redact(v)
+            k: REDACTED if k in SECRET_KEYS and v is not None else redact(v, _depth + 1)
             for k, v in body.items()
         }
     if isinstance(body, list):
-        return [redact(v) for v in body]
+        return [redact(v, _depth + 1) for v in body]
+    return body
+
+
+def _kept_text(body: Any) -> Any:
+    """A text body that is JSON too deeply nested to decode is kept as ``TOO_DEEP``:
+    the text is nothing but brackets, and its first 500 would only make a useless message."""
+    if isinstance(body, str) and body.lstrip()[:1] in ("[", "{"):
+        from .models.converter import JSONNestingError, loads  # converter imports this module
+
+        try:
+            loads(body)
+        except JSONNestingError:
+            return TOO_DEEP
+        except ValueError:
+            pass
     return body
 
 
@@ -322,6 +348,8 @@ def classify_denial(message: str) -> DenialReason:
 
 
 def _message_from(body: Any, status: int) -> str:
+    if body is TOO_DEEP:
+        return f"HTTP {status} with a JSON body nested too deeply to read"
     if isinstance(body, dict):
         for key in ("message", "error_description", "error"):
             value = body.get(key)
@@ -341,6 +369,7 @@ def error_for_status(
     retry_after: float | None = None,
 ) -> APIStatusError:
     """Map a non-2xx response to its typed error; pure, so it is tested without sockets."""
+    body = _kept_text(body)
     message = _message_from(body, status)
     kwargs: dict[str, Any] = {"status": status, "body": body, "route": route, "headers": headers}
     if status in (400, 422):

@@ -205,9 +205,22 @@ converter = make_converter()
 fast_converter = make_converter(detailed_validation=False)
 
 
+class JSONNestingError(ValueError):
+    """JSON nested deeper than the decoder's recursion allows: a ``ValueError`` like any
+    other undecodable body, but one that says why."""
+
+
 def loads(raw: bytes | str) -> Any:
-    """Decode a response body; floats become Decimal so no amount loses precision."""
-    return json.loads(raw, parse_float=Decimal)
+    """Decode a body; floats become Decimal so no amount loses precision.
+
+    A few kilobytes of ``[`` nest deeper than the decoder can recurse: that is a
+    ``JSONNestingError`` (a ``ValueError``), never a raw ``RecursionError``. Catching it
+    costs nothing on the normal path, where a depth scan would cost as much as decoding.
+    """
+    try:
+        return json.loads(raw, parse_float=Decimal)
+    except RecursionError:
+        raise JSONNestingError("JSON nested too deeply to decode") from None
 
 
 def _default(obj: Any) -> Any:
