@@ -7,6 +7,8 @@
     │   └── APITimeoutError
     ├── TokenError                  /oauth/token failed or answered something unusable
     ├── ValidationError             a request the API would refuse, caught before sending
+    │   ├── InvalidArgumentError    an argument the SDK cannot send (also a ValueError)
+    │   └── ArgumentTypeError       an argument of the wrong type (also a TypeError)
     ├── WebhookVerificationError    bad or stale x-blaaiz-signature
     ├── UploadError                 a presigned upload failed at presign, upload or attach
     ├── MalformedResponseError      a 2xx body that is not what the route declares
@@ -114,6 +116,16 @@ class ValidationError(BlaaizError):
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class InvalidArgumentError(ValidationError, ValueError):
+    """An argument no request can carry (an unknown HTTP method, a non-finite amount).
+    Also a ``ValueError``, which is what such misuse raised before."""
+
+
+class ArgumentTypeError(ValidationError, TypeError):
+    """An argument of the wrong type (a path that is not a string, a body value JSON
+    cannot hold). Also a ``TypeError``, which is what such misuse raised before."""
 
 
 class WebhookVerificationError(BlaaizError):
@@ -393,12 +405,14 @@ __all__ = [
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "ArgumentTypeError",
     "AuthenticationError",
     "BadRequestError",
     "BlaaizError",
     "ConflictError",
     "DenialReason",
     "InsufficientScopeError",
+    "InvalidArgumentError",
     "MalformedResponseError",
     "NotFoundError",
     "PermissionDeniedError",
