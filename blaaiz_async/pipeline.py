@@ -30,7 +30,7 @@ from .errors import (
 from .models.converter import dumps, explain, fast_converter, loads
 from .models.pagination import Page, PageLinks, PageMeta
 from .retry import RetryPolicy, parse_retry_after
-from .routes import Route, find_route
+from .routes import Route, find_route, normal_method, normal_path
 from .scopes import OAUTH_ONLY, Scope, format_scopes
 
 log = logging.getLogger("blaaiz_async.http")
@@ -96,9 +96,7 @@ class Pipeline:
         json: Any = None,
     ) -> Any:
         """The escape hatch: decoded JSON back, guarded by the route that serves ``path``."""
-        if not path.startswith("/"):
-            path = "/" + path
-        method = method.upper()
+        path, method = normal_path(path), normal_method(method)
         route = find_route(method, path)
         if route is None:
             from .routes import route as declare

@@ -230,6 +230,27 @@ async def test_escape_hatch_is_guarded_too(sandbox: Sandbox) -> None:
     assert sandbox.count("currencies.list") == 0 and sandbox.count("payouts.create") == 0
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/external/./payout",
+        "/api/external/x/../payout",
+        "/api/external//payout",
+        "/api/external/payout/",
+        "/api/external/%70ayout",
+        "/api/external/%2e/payout",
+        "/api/external%2Fpayout",
+    ],
+)
+async def test_paths_a_url_library_normalises_do_not_bypass_the_guard(
+    sandbox: Sandbox, path: str
+) -> None:
+    async with oauth_client(sandbox, scopes="read-only") as client:
+        with pytest.raises((InsufficientScopeError, ValidationError)):
+            await client.request("POST", path, json=payout_args(sandbox))
+    assert sandbox.count("payouts.create") == 0
+
+
 async def test_server_side_403_is_told_apart(sandbox: Sandbox) -> None:
     async with oauth_client(sandbox) as client:
         sandbox.state.api_access_enabled = False
