@@ -22,6 +22,9 @@
         ├── RateLimitError          429
         └── ServerError             5xx
 
+One warning lives here too: ``InsecureTransportWarning`` (a ``UserWarning``), for a
+``base_url`` that sends credentials over plain HTTP to another host.
+
 Errors never carry a secret: messages and bodies come from the server or from the SDK,
 never from credentials, and the token value is not part of any error.
 """
@@ -126,6 +129,11 @@ class InvalidArgumentError(ValidationError, ValueError):
 class ArgumentTypeError(ValidationError, TypeError):
     """An argument of the wrong type (a path that is not a string, a body value JSON
     cannot hold). Also a ``TypeError``, which is what such misuse raised before."""
+
+
+class InsecureTransportWarning(UserWarning):
+    """Plain ``http://`` to a host that is not this machine: the client secret and every
+    token cross the network in clear."""
 
 
 class WebhookVerificationError(BlaaizError):
@@ -411,6 +419,7 @@ __all__ = [
     "BlaaizError",
     "ConflictError",
     "DenialReason",
+    "InsecureTransportWarning",
     "InsufficientScopeError",
     "InvalidArgumentError",
     "MalformedResponseError",

@@ -7,12 +7,18 @@ so code that caught those keeps working. Pure: no sockets.
 from __future__ import annotations
 
 import re
+import warnings
 
 import pytest
 import yarl
 
-from blaaiz_async.config import ConfigurationError
-from blaaiz_async.errors import ArgumentTypeError, InvalidArgumentError
+from blaaiz_async.config import (
+    ALLOW_INSECURE_HTTP_ENV,
+    ConfigurationError,
+    Environment,
+    resolve_base_url,
+)
+from blaaiz_async.errors import ArgumentTypeError, InsecureTransportWarning, InvalidArgumentError
 from blaaiz_async.routes import ROUTES, find_route, normal_method, normal_path
 from blaaiz_async.scopes import Scope, ScopeBundle, parse_scopes
 
@@ -128,3 +134,69 @@ def test_paths_in_normal_form_are_sent_as_written(path: str, normal: str) -> Non
     assert normal_path(path) == normal
     # ... byte for byte: what the guard checked is what goes on the wire.
     assert yarl.URL("http://127.0.0.1" + normal).raw_path == normal.partition("?")[0]
+
+
+# -- base_url ----------------------------------------------------------------------------------
+
+PROD, DEV = Environment.PRODUCTION, Environment.DEVELOPMENT
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://admin:hunter2@api-prod.blaaiz.com",
+        "http://admin:hunter2@127.0.0.1:8000",
+        "https://hunter2@api-dev.blaaiz.com",
+        "https://admin:hunter2@[::1]:8443/x",
+        "https://admin:hun/ter2@api-dev.blaaiz.com",
+        "admin:hunter2@api-dev.blaaiz.com",
+        "https://api-dev.blaaiz.com:hunter2",
+    ],
+)
+def test_credentials_in_base_url_are_refused_without_showing_them(url: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        resolve_base_url(url, DEV)
+    assert "hunter2" not in str(info.value) and "hunter2" not in repr(info.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "environment", "allow", "outcome"),
+    [
+        ("https://api-prod.blaaiz.com", PROD, None, "ok"),
+        ("http://127.0.0.1:8000", PROD, None, "ok"),
+        ("http://127.8.9.10", PROD, None, "ok"),
+        ("http://localhost:8000/", PROD, None, "ok"),
+        ("http://[::1]:8000", DEV, None, "ok"),
+        ("http://api-dev.blaaiz.com", DEV, None, "warn"),
+        ("http://10.0.0.5:8080", DEV, None, "warn"),
+        ("http://localhost.evil.example", DEV, None, "warn"),
+        ("http://128.0.0.1", DEV, None, "warn"),
+        ("http://api-prod.blaaiz.com", PROD, None, "refuse"),
+        ("http://10.0.0.5:8080", PROD, "0", "refuse"),
+        ("http://10.0.0.5:8080", PROD, "1", "warn"),
+        ("ftp://api-prod.blaaiz.com", DEV, None, "refuse"),
+        ("https://api-dev.blaaiz.com:port", DEV, None, "refuse"),
+    ],
+)
+def test_plain_http_is_fine_on_loopback_warned_elsewhere_refused_in_production(
+    monkeypatch: pytest.MonkeyPatch,
+    url: str,
+    environment: Environment,
+    allow: str | None,
+    outcome: str,
+) -> None:
+    monkeypatch.delenv("BLAAIZ_BASE_URL", raising=False)
+    if allow is None:
+        monkeypatch.delenv(ALLOW_INSECURE_HTTP_ENV, raising=False)
+    else:
+        monkeypatch.setenv(ALLOW_INSECURE_HTTP_ENV, allow)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if outcome == "refuse":
+            with pytest.raises(ConfigurationError):
+                resolve_base_url(url, environment)
+        else:
+            assert resolve_base_url(url, environment) == url.rstrip("/")
+    insecure = [w for w in caught if issubclass(w.category, InsecureTransportWarning)]
+    assert len(insecure) == (1 if outcome == "warn" else 0)
+    assert issubclass(InsecureTransportWarning, UserWarning)
