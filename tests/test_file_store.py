@@ -507,3 +507,59 @@ async def test_the_provider_in_process_shares_through_the_file_and_never_stores_
         assert SECRET not in name and SECRET.encode() not in content
     await first.aclose()
     await second.aclose()
+
+
+def _entry(value: str = "tok-1", expires_at: object = None, refresh_at: object = None) -> Any:
+    now = time.time()
+    return {
+        "v": 1,
+        "access_token": value,
+        "expires_at": now + 3600 if expires_at is None else expires_at,
+        "refresh_at": now + 2700 if refresh_at is None else refresh_at,
+        "scopes": ["wallet:read"],
+    }
+
+
+async def test_a_stored_token_with_cr_lf_is_a_miss_and_a_fresh_fetch_replaces_it(
+    store_path: Path,
+) -> None:
+    from blaaiz_async import BlaaizClient, ScopeBundle
+    from blaaiz_async.auth import token_cache_key
+    from blaaiz_async.sandbox import Sandbox
+
+    async with Sandbox() as sb:
+        cid, secret = sb.add_client()
+        async with BlaaizClient(
+            client_id=cid, client_secret=secret, base_url=sb.url, scopes=None,
+            token_store=FileTokenStore(store_path),
+        ) as client:  # fmt: skip
+            key = token_cache_key(sb.url, cid, ScopeBundle.FULL_ACCESS.scopes)
+            plant(store_path, json.dumps({key: _entry("tok\r\nX-Injected: 1")}))
+            assert await FileTokenStore(store_path).load(key) is None
+            await client.wallets.list()  # a raw ValueError from aiohttp before
+        assert sb.token_requests == 1
+    stored = read_json(store_path)[key]
+    assert "\r" not in stored["access_token"] and stored["access_token"] in sb.state.tokens
+
+
+@pytest.mark.parametrize(
+    "times",
+    [
+        {"expires_at": 10**400},
+        {"refresh_at": 10**400},
+        {"expires_at": -(10**400)},
+        {"expires_at": 2**40 + 1},
+    ],
+    ids=["huge-expiry", "huge-refresh", "huge-negative", "year-36000"],
+)
+async def test_an_entry_with_an_absurd_time_is_a_miss_and_every_save_still_works(
+    store: FileTokenStore, store_path: Path, times: dict[str, int]
+) -> None:
+    other = "other|key|0"
+    plant(store_path, json.dumps({other: _entry(**times)}))
+    assert await store.load(other) is None
+    token = make_token("after")
+    await store.save(KEY, token)  # OverflowError here, and on every later save, before
+    assert await store.load(KEY) == token
+    assert await store.discard(KEY, make_token("someone-else")) is False
+    assert read_json(store_path) == {KEY: json.loads(token.to_json())}  # the bad one dropped
