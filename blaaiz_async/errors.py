@@ -6,6 +6,7 @@
     ├── APIConnectionError          no usable response (DNS, refused, reset, timeout)
     │   └── APITimeoutError
     ├── TokenError                  /oauth/token failed or answered something unusable
+    ├── TokenStoreError             a token store refused its storage (e.g. unsafe file modes)
     ├── ValidationError             a request the API would refuse, caught before sending
     │   ├── InvalidArgumentError    an argument the SDK cannot send (also a ValueError)
     │   └── ArgumentTypeError       an argument of the wrong type (also a TypeError)
@@ -111,6 +112,13 @@ class TokenError(BlaaizError):
         self.error = error
         self.error_description = error_description
         self.retryable = status is None or status >= 500 or status == 429
+
+
+class TokenStoreError(BlaaizError):
+    """A token store refused to use its storage, because others could plant or change a
+    token there (a symlinked or group-writable token file, say). The provider treats it
+    like an unreachable store, a per-process token, and logs this message, which names
+    the problem and its fix and never holds a secret."""
 
 
 class ValidationError(BlaaizError):
@@ -428,6 +436,7 @@ __all__ = [
     "RateLimitError",
     "ServerError",
     "TokenError",
+    "TokenStoreError",
     "UploadError",
     "ValidationError",
     "WebhookVerificationError",

@@ -22,7 +22,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 import aiohttp
 
 from ..config import DEFAULT_CONNECT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT, TOKEN_PATH, USER_AGENT
-from ..errors import TokenError
+from ..errors import TokenError, TokenStoreError
 from ..scopes import Scope, format_scopes
 from ._loop_local import SingleFlight
 from .stores.base import TokenStore
@@ -221,10 +221,13 @@ class ClientCredentialsProvider:
     def _store_failed(self, exc: BaseException) -> None:
         if not self._store_down:
             self._store_down = True
+            # A store's own refusal says what to fix; other errors may quote a URL with a
+            # password, so only their type is logged.
+            reason = str(exc) if isinstance(exc, TokenStoreError) else type(exc).__name__
             log.warning(
                 "token store %s unavailable (%s); using a per-process token until it recovers",
                 type(self.store).__name__,
-                type(exc).__name__,
+                reason,
             )
 
     def _store_recovered(self) -> None:
