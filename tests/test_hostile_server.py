@@ -6,6 +6,7 @@ route the way a broken or hostile server would.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 import aiohttp
@@ -14,6 +15,8 @@ from aiohttp import web
 
 from blaaiz_async import BlaaizClient
 from blaaiz_async.errors import TOO_DEEP, MalformedResponseError, ServerError
+from blaaiz_async.models import Page, PageMeta
+from blaaiz_async.models.pagination import check_advanced
 from blaaiz_async.retry import RetryPolicy
 from blaaiz_async.sandbox import Sandbox
 from tests.test_hostile_token_endpoint import serve
@@ -74,3 +77,79 @@ async def test_the_sandbox_answers_a_request_body_nested_100_000_levels_with_400
             assert "Malformed JSON" in (await resp.json())["message"]
         async with session.get(sandbox.url + "/api/external/wallet", headers=headers) as resp:
             assert resp.status == 200  # still serving
+
+
+# -- pages that do not advance ----------------------------------------------------------------
+
+
+def _stuck_pages(path: str, body: dict[str, object]) -> tuple[web.Application, list[str]]:
+    """A server that answers every page request with the same page, saying more follow."""
+    asked: list[str] = []
+
+    async def pages(request: web.Request) -> web.Response:
+        asked.append(request.query.get("page") or (await request.text()))
+        return web.json_response(body)
+
+    return api(path, pages), asked
+
+
+STUCK = {
+    "transactions-meta": (
+        "/api/external/transaction",
+        {"data": [{"id": "t1"}], "meta": {"current_page": 1, "last_page": 9}},
+    ),
+    "transactions-links-only": (
+        "/api/external/transaction",
+        {"data": [{"id": "t1"}], "links": {"next": "http://127.0.0.1/?page=2"}},
+    ),
+    "customers-meta": (
+        "/api/external/customer",
+        {"data": [{"id": "c1"}], "meta": {"current_page": 1, "last_page": 9}},
+    ),
+}
+
+
+@pytest.mark.parametrize(("path", "body"), STUCK.values(), ids=STUCK.keys())
+async def test_iter_stops_with_an_error_when_the_server_repeats_a_page(
+    path: str, body: dict[str, object]
+) -> None:
+    app, asked = _stuck_pages(path, body)
+    async with serve(app) as url:
+        async with BlaaizClient(client_id="c", client_secret="s", base_url=url) as client:
+            items = client.customers.iter() if "customer" in path else client.transactions.iter()
+            seen = []
+
+            async def walk() -> None:
+                async for item in items:
+                    seen.append(item.id)
+
+            with pytest.raises(MalformedResponseError, match="repeated page 1") as info:
+                await asyncio.wait_for(walk(), 10)  # before: asked for pages forever
+    assert seen == [body["data"][0]["id"]]  # type: ignore[index]
+    assert len(asked) == 2 and info.value.route in ("transactions.list", "customers.list")
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "repeats"),
+    [
+        ({"current_page": 1}, {"current_page": 2}, False),
+        ({"current_page": 0}, {"current_page": 1}, False),  # zero-based pages move on too
+        ({"current_page": 1}, {"current_page": 1}, True),
+        ({"current_page": 3}, {"current_page": 1}, True),
+        (None, None, True),  # no meta: the same items again
+    ],
+)
+def test_a_page_must_move_on_from_the_one_before(
+    before: dict[str, int] | None, after: dict[str, int] | None, repeats: bool
+) -> None:
+    def page(meta: dict[str, int] | None) -> Page[str]:
+        return Page(items=["a"], meta=PageMeta(**meta) if meta is not None else None)
+
+    check_advanced("transactions.list", 1, page(after), None)  # the first page is taken as is
+    if repeats:
+        with pytest.raises(MalformedResponseError, match="asked for page 2"):
+            check_advanced("transactions.list", 2, page(after), page(before))
+    else:
+        check_advanced("transactions.list", 2, page(after), page(before))
+    other = Page(items=["b"], meta=None)
+    check_advanced("transactions.list", 2, other, page(None))  # new items without meta
