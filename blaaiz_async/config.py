@@ -6,11 +6,14 @@ Arguments win over ``BLAAIZ_*`` environment variables, which win over defaults.
 from __future__ import annotations
 
 import enum
+import ipaddress
 import os
+import urllib.parse
+import warnings
 
 import attrs
 
-from .errors import BlaaizError
+from .errors import BlaaizError, InsecureTransportWarning
 
 
 class Environment(enum.StrEnum):
@@ -81,11 +84,69 @@ def resolve_environment(value: str | Environment | None) -> Environment:
         ) from None
 
 
+# Set to 1 to allow plain http:// to a non-loopback host in production (a TLS-terminating
+# proxy on a private network, say); a warning is still given.
+ALLOW_INSECURE_HTTP_ENV = "BLAAIZ_ALLOW_INSECURE_HTTP"
+
+
 def resolve_base_url(base_url: str | None, environment: Environment) -> str:
+    """The API's origin, checked: no credentials in it, and no plain HTTP across a network
+    without a word (a warning; refused for production unless ``BLAAIZ_ALLOW_INSECURE_HTTP=1``).
+    Messages show scheme and host only, never what stood before an ``@``."""
     url = base_url or os.environ.get("BLAAIZ_BASE_URL") or environment.base_url
-    if not url.startswith(("http://", "https://")):
-        raise ConfigurationError(f"base_url must start with http:// or https://, got {url!r}")
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - a malformed port raises here, not on the first request
+    except ValueError:
+        raise ConfigurationError(
+            f"base_url is not a valid URL ({_shown(url)}); use e.g. https://api-dev.blaaiz.com"
+        ) from None
+    if parts.scheme not in ("http", "https"):
+        raise ConfigurationError(f"base_url must start with http:// or https://, got {_shown(url)}")
+    if "@" in parts.netloc:
+        raise ConfigurationError(
+            f"base_url must not carry credentials (user:password@): they would show in reprs, "
+            f"cache keys and logs; pass client_id and client_secret instead "
+            f"(got {_shown(url)})"
+        )
+    if not parts.hostname:
+        raise ConfigurationError(f"base_url has no host: {_shown(url)}")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        if environment is Environment.PRODUCTION and os.environ.get(ALLOW_INSECURE_HTTP_ENV) != "1":
+            raise ConfigurationError(
+                f"base_url {_shown(url)} is plain http:// to another host: in production the "
+                f"client secret and tokens would cross the network in clear; use https://, or "
+                f"set {ALLOW_INSECURE_HTTP_ENV}=1 if a TLS-terminating proxy stands in between"
+            )
+        warnings.warn(
+            f"base_url {_shown(url)} is plain http:// to another host: the client secret and "
+            "tokens cross the network in clear; use https://",
+            InsecureTransportWarning,
+            stacklevel=3,  # the caller of BlaaizClient(...)
+        )
     return url.rstrip("/")
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost``, 127.0.0.0/8 or ::1: traffic that never leaves this machine."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _shown(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``, a form safe for messages: whatever stands before
+    the last ``@`` (a password, even one holding ``/``), a port that is not a number, and
+    path and query are left out."""
+    scheme, sep, rest = url.partition("://")
+    host = (rest if sep else url).rpartition("@")[2].split("/", 1)[0].split("?", 1)[0]
+    name, colon, port = host.rpartition(":")
+    if colon and not name.endswith(":") and not port.isdigit():  # not IPv6 brackets
+        host = name
+    return repr(f"{scheme}://{host}" if sep else host[:40])
 
 
 def resolve_credentials(client_id: str | None, client_secret: str | None) -> Credentials | None:

@@ -7,7 +7,10 @@
     │   ├── APITimeoutError
     │   └── OutcomeUnknownError     a payout-like call may have arrived: look it up, never resend
     ├── TokenError                  /oauth/token failed or answered something unusable
+    ├── TokenStoreError             a token store refused its storage (e.g. unsafe file modes)
     ├── ValidationError             a request the API would refuse, caught before sending
+    │   ├── InvalidArgumentError    an argument the SDK cannot send (also a ValueError)
+    │   └── ArgumentTypeError       an argument of the wrong type (also a TypeError)
     ├── WebhookVerificationError    bad or stale x-blaaiz-signature
     ├── UploadError                 a presigned upload failed at presign, upload or attach
     ├── MalformedResponseError      a 2xx body that is not what the route declares
@@ -21,6 +24,9 @@
         ├── ConflictError           409 / 410
         ├── RateLimitError          429
         └── ServerError             5xx
+
+One warning lives here too: ``InsecureTransportWarning`` (a ``UserWarning``), for a
+``base_url`` that sends credentials over plain HTTP to another host.
 
 Errors never carry a secret: messages and bodies come from the server or from the SDK,
 never from credentials, and the token value is not part of any error.
@@ -127,6 +133,13 @@ class TokenError(BlaaizError):
         self.retryable = status is None or status >= 500 or status == 429
 
 
+class TokenStoreError(BlaaizError):
+    """A token store refused to use its storage, because others could plant or change a
+    token there (a symlinked or group-writable token file, say). The provider treats it
+    like an unreachable store, a per-process token, and logs this message, which names
+    the problem and its fix and never holds a secret."""
+
+
 class ValidationError(BlaaizError):
     """The request breaks a documented rule; ``field`` names the offending input."""
 
@@ -149,6 +162,21 @@ class VerificationReason(enum.StrEnum):
     TIMESTAMP_IN_FUTURE = "timestamp_in_future"
     SIGNATURE_MISMATCH = "signature_mismatch"
     INVALID_JSON = "invalid_json"
+
+
+class InvalidArgumentError(ValidationError, ValueError):
+    """An argument no request can carry (an unknown HTTP method, a non-finite amount).
+    Also a ``ValueError``, which is what such misuse raised before."""
+
+
+class ArgumentTypeError(ValidationError, TypeError):
+    """An argument of the wrong type (a path that is not a string, a body value JSON
+    cannot hold). Also a ``TypeError``, which is what such misuse raised before."""
+
+
+class InsecureTransportWarning(UserWarning):
+    """Plain ``http://`` to a host that is not this machine: the client secret and every
+    token cross the network in clear."""
 
 
 class WebhookVerificationError(BlaaizError):
@@ -330,17 +358,43 @@ SECRET_KEYS = frozenset(
     | {"request_token", "password", "card_number", "cvc", "security_answer"}
 )
 REDACTED = "***"
+# What an error keeps in place of JSON nested deeper than any answer of the API: a body
+# that deep is an attack or a bug, and walking it (to mask, pickle or print it) would
+# exhaust the recursion limit.
+MAX_KEPT_DEPTH = 64
+TOO_DEEP = "<nested too deeply; not kept>"
 
 
-def redact(body: Any) -> Any:
-    """``body`` with the values of ``SECRET_KEYS`` masked, at any depth; errors keep this."""
+def redact(body: Any, _depth: int = 0) -> Any:
+    """``body`` with the values of ``SECRET_KEYS`` masked, at any depth; errors keep this.
+
+    Levels below ``MAX_KEPT_DEPTH`` are replaced by ``TOO_DEEP``, so what an error keeps
+    can always be masked, pickled and printed.
+    """
+    if isinstance(body, Mapping | list) and _depth >= MAX_KEPT_DEPTH:
+        return TOO_DEEP
     if isinstance(body, Mapping):
         return {
-            k: REDACTED if k in SECRET_KEYS and v is not None else redact(v)
+            k: REDACTED if k in SECRET_KEYS and v is not None else redact(v, _depth + 1)
             for k, v in body.items()
         }
     if isinstance(body, list):
-        return [redact(v) for v in body]
+        return [redact(v, _depth + 1) for v in body]
+    return body
+
+
+def _kept_text(body: Any) -> Any:
+    """A text body that is JSON too deeply nested to decode is kept as ``TOO_DEEP``:
+    the text is nothing but brackets, and its first 500 would only make a useless message."""
+    if isinstance(body, str) and body.lstrip()[:1] in ("[", "{"):
+        from .models.converter import JSONNestingError, loads  # converter imports this module
+
+        try:
+            loads(body)
+        except JSONNestingError:
+            return TOO_DEEP
+        except ValueError:
+            pass
     return body
 
 
@@ -391,6 +445,8 @@ def classify_denial(message: str) -> DenialReason:
 
 
 def _message_from(body: Any, status: int) -> str:
+    if body is TOO_DEEP:
+        return f"HTTP {status} with a JSON body nested too deeply to read"
     if isinstance(body, dict):
         for key in ("message", "error_description", "error"):
             value = body.get(key)
@@ -412,6 +468,7 @@ def error_for_status(
 ) -> APIStatusError:
     """Map a non-2xx response to its typed error; pure, so it is tested without sockets.
     ``note`` is what the SDK adds to the server's message (likely causes, a refused wait)."""
+    body = _kept_text(body)
     message = _message_from(body, status)
     if note:
         message = f"{message} ({note})"
@@ -440,13 +497,16 @@ __all__ = [
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "ArgumentTypeError",
     "AuthenticationError",
     "BadRequestError",
     "BlaaizError",
     "ConflictError",
     "DenialReason",
     "DuplicateReferenceError",
+    "InsecureTransportWarning",
     "InsufficientScopeError",
+    "InvalidArgumentError",
     "MalformedResponseError",
     "NotFoundError",
     "OutcomeUnknownError",
@@ -454,6 +514,7 @@ __all__ = [
     "RateLimitError",
     "ServerError",
     "TokenError",
+    "TokenStoreError",
     "UnknownFieldError",
     "UploadError",
     "ValidationError",

@@ -23,7 +23,7 @@ from .config import USER_AGENT
 from .errors import APIConnectionError, APITimeoutError, BlaaizError
 from .limits.gate import RateGate
 from .retry import PROCESS_RETRY_BUDGET, RetryBudget, RetryPolicy
-from .routes import Route, find_route, route
+from .routes import Route, find_route, normal_method, normal_path, route
 from .transport import HTTPRequest, HTTPResponse, Transport, TransportError
 
 log = logging.getLogger("blaaiz_async.http")
@@ -114,9 +114,7 @@ class Pipeline:
         json: Any = None,
     ) -> Any:
         """The escape hatch: decoded JSON back, guarded by the route that serves ``path``."""
-        if not path.startswith("/"):
-            path = "/" + path
-        method = method.upper()
+        path, method = normal_path(path), normal_method(method)
         served = find_route(method, path)
         if served is None:
             served = route(f"request {method} {path}", method, path, None, scopes=())

@@ -6,6 +6,7 @@ scope can be compared with, logged as, and sent as the plain string the server k
 
 from __future__ import annotations
 
+import difflib
 import enum
 from collections.abc import Iterable
 from typing import TypeAlias
@@ -97,7 +98,8 @@ def parse_scopes(value: ScopesArg) -> frozenset[Scope]:
 
     Accepts a ``Scope``, a ``ScopeBundle``, a bundle name (``"read-only"``), a
     space-separated string (``"wallet:read fees:read"``), or any iterable mixing these.
-    ``None`` means full access. Unknown names raise ``ValueError`` naming them.
+    ``None`` means full access. Unknown names raise ``ConfigurationError`` (a
+    ``ValueError``) naming them, with the closest known name for each.
     """
     if value is None:
         return ScopeBundle.FULL_ACCESS.scopes
@@ -117,8 +119,26 @@ def parse_scopes(value: ScopesArg) -> frozenset[Scope]:
                 else:
                     result |= parsed
     if unknown:
-        raise ValueError(f"unknown scope(s): {', '.join(sorted(unknown))}")
+        from .config import ConfigurationError  # config imports errors, which imports this
+
+        raise ConfigurationError(unknown_scopes_message(unknown))
     return frozenset(result)
+
+
+# Every name ``parse_scopes`` knows: the scopes and the bundles.
+_KNOWN_NAMES = tuple(s.value for s in Scope) + tuple(b.value for b in ScopeBundle)
+
+
+def unknown_scopes_message(unknown: Iterable[str]) -> str:
+    """Names the unknown scopes, each with the closest known name when there is one."""
+    parts = []
+    for word in sorted(set(unknown)):
+        close = difflib.get_close_matches(word, _KNOWN_NAMES, n=1)
+        parts.append(f"{word!r} (did you mean {close[0]!r}?)" if close else repr(word))
+    return (
+        f"unknown scope(s): {', '.join(parts)}; use Scope values such as 'wallet:read' or "
+        f"a bundle ({', '.join(b.value for b in ScopeBundle)}); `blaaiz-async scopes` lists them"
+    )
 
 
 def _parse_word(word: str) -> frozenset[Scope] | None:

@@ -232,6 +232,27 @@ async def test_escape_hatch_is_guarded_too(sandbox: Sandbox) -> None:
     assert sandbox.count("currencies.list") == 0 and sandbox.count("payouts.create") == 0
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/external/./payout",
+        "/api/external/x/../payout",
+        "/api/external//payout",
+        "/api/external/payout/",
+        "/api/external/%70ayout",
+        "/api/external/%2e/payout",
+        "/api/external%2Fpayout",
+    ],
+)
+async def test_paths_a_url_library_normalises_do_not_bypass_the_guard(
+    sandbox: Sandbox, path: str
+) -> None:
+    async with oauth_client(sandbox, scopes="read-only") as client:
+        with pytest.raises((InsufficientScopeError, ValidationError)):
+            await client.request("POST", path, json=payout_args(sandbox))
+    assert sandbox.count("payouts.create") == 0
+
+
 async def test_server_side_403_is_told_apart(sandbox: Sandbox) -> None:
     async with oauth_client(sandbox) as client:
         sandbox.state.api_access_enabled = False
@@ -323,10 +344,16 @@ async def test_429_is_retried_after_the_given_wait(sandbox: Sandbox) -> None:
         sandbox.fail_next("payouts.create", status=429, headers={"Retry-After": "0"})
         tx = await client.payouts.create(**payout_args(sandbox))  # type: ignore[arg-type]
         assert tx.id
+        # 429s spend no retries: more of them than max_retries are still waited out
         sandbox.fail_next("wallets.list", status=429, times=3, headers={"Retry-After": "0"})
+        assert await client.wallets.list()
+        assert sandbox.count("wallets.list") == 4
+        # ... within the call's time: a wait past it fails at once, with the server's wait
+        sandbox.fail_next("wallets.list", status=429, headers={"Retry-After": "30"})
         with pytest.raises(RateLimitError) as info:
-            await client.wallets.list()
-    assert info.value.retry_after == 0
+            await client.with_options(timeout=5).wallets.list()
+    assert info.value.retry_after == 30
+    assert "longer than the call's remaining" in info.value.message
 
 
 async def test_fees_breakdown(sandbox: Sandbox) -> None:

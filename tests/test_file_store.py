@@ -507,3 +507,178 @@ async def test_the_provider_in_process_shares_through_the_file_and_never_stores_
         assert SECRET not in name and SECRET.encode() not in content
     await first.aclose()
     await second.aclose()
+
+
+def _entry(value: str = "tok-1", expires_at: object = None, refresh_at: object = None) -> Any:
+    now = time.time()
+    return {
+        "v": 1,
+        "access_token": value,
+        "expires_at": now + 3600 if expires_at is None else expires_at,
+        "refresh_at": now + 2700 if refresh_at is None else refresh_at,
+        "scopes": ["wallet:read"],
+    }
+
+
+async def test_a_stored_token_with_cr_lf_is_a_miss_and_a_fresh_fetch_replaces_it(
+    store_path: Path,
+) -> None:
+    from blaaiz_async import BlaaizClient, ScopeBundle
+    from blaaiz_async.auth import token_cache_key
+    from blaaiz_async.sandbox import Sandbox
+
+    async with Sandbox() as sb:
+        cid, secret = sb.add_client()
+        async with BlaaizClient(
+            client_id=cid, client_secret=secret, base_url=sb.url, scopes=None,
+            token_store=FileTokenStore(store_path),
+        ) as client:  # fmt: skip
+            key = token_cache_key(sb.url, cid, ScopeBundle.FULL_ACCESS.scopes)
+            plant(store_path, json.dumps({key: _entry("tok\r\nX-Injected: 1")}))
+            assert await FileTokenStore(store_path).load(key) is None
+            await client.wallets.list()  # a raw ValueError from aiohttp before
+        assert sb.token_requests == 1
+    stored = read_json(store_path)[key]
+    assert "\r" not in stored["access_token"] and stored["access_token"] in sb.state.tokens
+
+
+@pytest.mark.parametrize(
+    "times",
+    [
+        {"expires_at": 10**400},
+        {"refresh_at": 10**400},
+        {"expires_at": -(10**400)},
+        {"expires_at": 2**40 + 1},
+    ],
+    ids=["huge-expiry", "huge-refresh", "huge-negative", "year-36000"],
+)
+async def test_an_entry_with_an_absurd_time_is_a_miss_and_every_save_still_works(
+    store: FileTokenStore, store_path: Path, times: dict[str, int]
+) -> None:
+    other = "other|key|0"
+    plant(store_path, json.dumps({other: _entry(**times)}))
+    assert await store.load(other) is None
+    token = make_token("after")
+    await store.save(KEY, token)  # OverflowError here, and on every later save, before
+    assert await store.load(KEY) == token
+    assert await store.discard(KEY, make_token("someone-else")) is False
+    assert read_json(store_path) == {KEY: json.loads(token.to_json())}  # the bad one dropped
+
+
+# -- what another user could have planted ------------------------------------------------------
+
+
+def _file_mode(path: Path, mode: int) -> None:
+    path.chmod(mode)
+
+
+def _as_root() -> bool:
+    return os.geteuid() == 0
+
+
+def _symlink_to_planted(store_path: Path) -> None:
+    target = store_path.parent / "planted.json"
+    plant(target, json.dumps({KEY: json.loads(make_token("planted").to_json())}), mode=0o600)
+    store_path.symlink_to(target)
+
+
+def _dangling_symlink(store_path: Path) -> None:
+    store_path.symlink_to(store_path.parent / "nowhere.json")
+
+
+def _fifo(store_path: Path) -> None:
+    os.mkfifo(store_path, 0o600)
+
+
+def _file_with_mode(mode: int) -> Any:
+    def setup(store_path: Path) -> None:
+        plant(store_path, json.dumps({KEY: json.loads(make_token("planted").to_json())}), mode)
+
+    return setup
+
+
+def _file_of_another_user(store_path: Path) -> None:
+    _file_with_mode(0o600)(store_path)
+    os.chown(store_path, 54321, -1)
+
+
+def _folder_with_mode(mode: int) -> Any:
+    def setup(store_path: Path) -> None:
+        store_path.parent.chmod(mode)
+
+    return setup
+
+
+def _folder_of_another_user(store_path: Path) -> None:
+    os.chown(store_path.parent, 54321, -1)
+
+
+UNSAFE = {
+    "symlink-to-a-planted-token": (_symlink_to_planted, "symbolic link"),
+    "dangling-symlink": (_dangling_symlink, "symbolic link"),
+    "fifo": (_fifo, "not a regular file"),
+    "file-group-writable": (_file_with_mode(0o620), "writable by group or others"),
+    "file-world-writable": (_file_with_mode(0o606), "writable by group or others"),
+    "file-of-another-user": (_file_of_another_user, "belongs to uid 54321"),
+    "folder-world-writable": (_folder_with_mode(0o777), "writable by group or others"),
+    "folder-group-writable": (_folder_with_mode(0o770), "writable by group or others"),
+    "folder-of-another-user": (_folder_of_another_user, "belongs to uid 54321"),
+}
+
+
+@pytest.mark.parametrize(("setup", "problem"), UNSAFE.values(), ids=UNSAFE.keys())
+async def test_a_token_file_or_folder_others_control_is_refused(
+    store: FileTokenStore, store_path: Path, setup: Any, problem: str
+) -> None:
+    from blaaiz_async.errors import TokenStoreError
+
+    if "another_user" in setup.__name__ and not _as_root():
+        pytest.skip("chown to another uid needs root")
+    store_path.parent.mkdir(mode=0o700)
+    setup(store_path)
+    for op in (
+        lambda: store.load(KEY),
+        lambda: store.save(KEY, make_token("mine")),
+        lambda: store.discard(KEY, make_token("planted")),
+    ):
+        with pytest.raises(TokenStoreError, match=problem):
+            await asyncio.wait_for(op(), 5)
+    with pytest.raises(TokenStoreError, match=problem):
+        async with store.refresh_lock(KEY):
+            pass
+    store_path.parent.chmod(0o700)  # let tmp_path clean up
+
+
+@pytest.mark.parametrize("folder_mode", [0o700, 0o755, 0o1777])
+async def test_a_private_file_in_a_folder_others_cannot_swap_it_in_is_used(
+    store: FileTokenStore, store_path: Path, folder_mode: int
+) -> None:
+    store_path.parent.mkdir(mode=0o700)
+    store_path.parent.chmod(folder_mode)  # 1777: sticky, like /tmp
+    token = make_token("mine")
+    await store.save(KEY, token)
+    assert await store.load(KEY) == token
+    _file_mode(store_path, 0o644)  # readable by others: a loss of secrecy, not of integrity
+    assert await store.load(KEY) == token
+
+
+async def test_a_symlinked_token_file_degrades_to_a_private_token_with_one_warning(
+    store_path: Path, token_server: TokenServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    store_path.parent.mkdir(mode=0o700)
+    _symlink_to_planted(store_path)
+    provider = ClientCredentialsProvider(
+        client_id="one-client", client_secret=SECRET, base_url=token_server.url,
+        scopes=workers.SCOPES, store=FileTokenStore(store_path),
+    )  # fmt: skip
+    with caplog.at_level("WARNING", logger="blaaiz_async.auth"):
+        token = await provider.get_token()
+        await provider.invalidate(token)
+        again = await provider.get_token()
+    assert "planted" not in (token.value, again.value)  # before: the planted token, adopted
+    assert token_server.requests == 2
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "symbolic link" in warnings[0].getMessage()
+    planted = read_json(store_path.parent / "planted.json")
+    assert planted[KEY]["access_token"] == "planted"  # never written through the link
+    await provider.aclose()

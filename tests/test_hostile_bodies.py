@@ -5,13 +5,23 @@ Pure: bodies go through the same ``parse_response`` the engine uses, no sockets.
 
 from __future__ import annotations
 
+import pickle
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from blaaiz_async.errors import MalformedResponseError
+from blaaiz_async.errors import (
+    MAX_KEPT_DEPTH,
+    TOO_DEEP,
+    BadRequestError,
+    MalformedResponseError,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+    error_for_status,
+)
 from blaaiz_async.models import Customer, PageMeta, Wallet
 from blaaiz_async.models.converter import converter, explain, fast_converter, loads
 from blaaiz_async.pipeline import parse_response, unwrap
@@ -125,3 +135,59 @@ def test_the_fast_path_structures_like_the_detailed_converter(name: str, body: A
         strict=True,
     ):
         assert getattr(f, "extra", None) == getattr(s, "extra", None)
+
+
+# -- nesting ---------------------------------------------------------------------------------
+
+DEEP_TEXTS = ["[" * 100_000 + "]" * 100_000, '{"a":' * 100_000 + "1" + "}" * 100_000]
+
+
+@pytest.mark.parametrize("raw", DEEP_TEXTS + [t.encode() for t in DEEP_TEXTS])
+def test_json_nested_100_000_levels_deep_is_a_value_error(raw: str | bytes) -> None:
+    with pytest.raises(ValueError, match="nested too deeply"):
+        loads(raw)
+
+
+@pytest.mark.parametrize("raw", DEEP_TEXTS)
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [(400, BadRequestError), (404, NotFoundError), (429, RateLimitError), (503, ServerError)],
+)
+def test_an_error_answer_nested_too_deeply_keeps_its_type_and_a_short_marker(
+    raw: str, status: int, cls: type[Exception]
+) -> None:
+    # The engine hands an error body it cannot decode over as text.
+    error = error_for_status(status, raw, route="wallets.list")
+    assert type(error) is cls
+    assert error.body == TOO_DEEP
+    assert len(str(error)) < 100 and "nested too deeply" in str(error)
+
+
+def _nested(levels: int) -> Any:
+    body: Any = {"access_token": "tok-deep"}
+    for _ in range(levels):
+        body = [body]
+    return body
+
+
+def _depth(value: Any) -> int:
+    depth = 0
+    while isinstance(value, list):
+        value, depth = value[0] if value else None, depth + 1
+    return depth
+
+
+def test_an_error_keeps_a_decoded_deep_body_only_to_a_bounded_depth() -> None:
+    error = error_for_status(500, {"message": "boom", "data": _nested(50_000)})
+    assert isinstance(error, ServerError) and error.message == "boom"
+    assert _depth(error.body["data"]) == MAX_KEPT_DEPTH - 1
+    restored = pickle.loads(pickle.dumps(error))  # a 50,000-level list would not pickle
+    assert repr(restored.body).endswith(f"'{TOO_DEEP}'" + "]" * (MAX_KEPT_DEPTH - 1) + "}")
+
+
+def test_a_decodable_but_deep_success_body_is_malformed_and_kept_bounded() -> None:
+    body = loads("[" * 500 + "]" * 500)
+    with pytest.raises(MalformedResponseError) as info:
+        parse_response(ROUTES["wallets.list"], {"data": body})
+    assert _depth(info.value.body["data"]) == MAX_KEPT_DEPTH - 1
+    pickle.loads(pickle.dumps(info.value))

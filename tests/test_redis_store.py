@@ -28,6 +28,7 @@ from blaaiz_async.auth.stores.base import TokenStore
 from blaaiz_async.auth.stores.redis import (
     RedisTokenStore,
     lock_poll_delays,
+    pack_value,
     redact_url,
     redis_keys,
     value_ttl_ms,
@@ -588,3 +589,44 @@ async def test_cluster(cluster_ports: list[int]) -> None:
         await own.aclose()
         await store.aclose()
         await client.aclose()
+
+
+# -- entries that parse but must not be used -------------------------------------------------------
+
+
+def _forge(store: RedisTokenStore, **fields: object) -> bytes:
+    """A value in the store's format, with a valid fingerprint, holding ``fields``."""
+    import hmac
+    import json
+
+    now = time.time()
+    entry: dict[str, object] = {"v": 1, "access_token": "tok-ok", "scopes": ["wallet:read"]}
+    entry.update({"expires_at": now + 3600, "refresh_at": now + 2700}, **fields)
+    value = str(entry["access_token"])
+    fp = hmac.new(store._fp_key, value.encode(), "sha256").hexdigest()[:32]
+    return pack_value(fp, json.dumps(entry).encode())
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"access_token": "tok\r\nX-Injected: 1"},
+        {"access_token": "two words"},
+        {"expires_at": 10**400},
+        {"refresh_at": -(10**400)},
+        {"expires_at": 2**40 + 1},
+    ],
+    ids=["cr-lf", "space", "huge-expiry", "huge-negative-refresh", "year-36000"],
+)
+async def test_a_shared_token_that_is_no_bearer_token_or_has_absurd_times_is_a_miss(
+    store: RedisTokenStore, raw: Redis, fields: dict[str, object]
+) -> None:
+    token_key, _ = redis_keys("blaaiz", KEY)
+    await raw.set(token_key, _forge(store))  # the forgery itself is good: only fields differ
+    loaded = await store.load(KEY)
+    assert loaded is not None and loaded.value == "tok-ok"
+    await raw.set(token_key, _forge(store, **fields))
+    assert await store.load(KEY) is None  # OverflowError or a CR/LF token before
+    token = make_token()
+    await store.save(KEY, token)
+    assert same(await store.load(KEY), token)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from decimal import Decimal
 
@@ -131,6 +132,49 @@ def test_access_token_repr_hides_value_and_roundtrips() -> None:
 def test_corrupt_stored_token_is_value_error(raw: str) -> None:
     with pytest.raises(ValueError):
         AccessToken.from_json(raw)
+
+
+def _stored(**fields: object) -> str:
+    entry: dict[str, object] = {"v": 1, "access_token": "tok-ok", "expires_at": 2e9}
+    entry.update({"refresh_at": 1.9e9, "scopes": ["wallet:read"]}, **fields)
+    return json.dumps(entry)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"access_token": "tok\r\nX-Evil: 1"},
+        {"access_token": "tok\n"},
+        {"access_token": "with space"},
+        {"access_token": "caf\u00e9"},
+        {"access_token": "a=b"},
+        {"expires_at": 10**400},
+        {"refresh_at": -(10**400)},
+        {"expires_at": 0},
+        {"expires_at": -1.0},
+        {"expires_at": 2**40},
+        {"refresh_at": 1e300},
+        {"expires_at": "2000000000"},
+        {"expires_at": True},
+    ],
+)
+def test_a_stored_token_that_is_no_bearer_token_or_has_absurd_times_is_a_miss(
+    fields: dict[str, object],
+) -> None:
+    with pytest.raises(ValueError):
+        AccessToken.from_json(_stored(**fields))
+
+
+@pytest.mark.parametrize("value", ["tok-ok", "a.b_c~d+e/f", "abc==", "A" * 2000])
+def test_stored_bearer_tokens_are_read(value: str) -> None:
+    assert AccessToken.from_json(_stored(access_token=value)).value == value
+
+
+@pytest.mark.parametrize("value", ["", "tok\r\nX: y", "two words", "tok\x00"])
+def test_an_access_token_is_a_b64token_wherever_it_is_made(value: str) -> None:
+    with pytest.raises(ValueError, match="b64token") as info:
+        AccessToken(value=value, expires_at=2.0, refresh_at=1.0, scopes=REQUESTED)
+    assert value not in str(info.value) or not value
 
 
 # -- errors ----------------------------------------------------------------------------------

@@ -18,11 +18,11 @@ import logging
 import random
 import time
 import urllib.parse
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from ..config import DEFAULT_TOTAL_TIMEOUT, TOKEN_PATH, USER_AGENT
-from ..errors import TokenError
+from ..errors import TokenError, TokenStoreError
 from ..scopes import Scope, format_scopes
 from ..transport import (
     AiohttpTransport,
@@ -41,6 +41,16 @@ T = TypeVar("T")
 
 # After a failed proactive refresh, wait this long before the next background try.
 _BACKGROUND_RETRY_DELAY = 1.0
+# A store call that times out (or fails only after this long) means a hung store: asking
+# again would cost as much. It is then skipped for STORE_SKIP_FIRST seconds, doubling on
+# every failed probe up to STORE_SKIP_MAX; a store that fails fast is simply asked again.
+STORE_SLOW_FAILURE = 0.5
+STORE_SKIP_FIRST = 5.0
+STORE_SKIP_MAX = 30.0
+# The loads and saves of one token acquisition share this many seconds of store time. The
+# refresh lock's wait for a peer's fetch is not counted: the store's lock_wait bounds it,
+# and cutting it short would make every waiting process fetch.
+STORE_BUDGET = 3.0
 # Token requests are safe to repeat: retry transient failures this many times, within
 # one deadline for the whole fetch (a token endpoint that accepts and never answers must
 # not hold a web request for three full timeouts).
@@ -78,6 +88,67 @@ def token_cache_key(base_url: str, client_id: str, scopes: frozenset[Scope]) -> 
     )
 
 
+class StoreBreaker:
+    """Stops asking a hung store for a while: a circuit breaker on a monotonic clock.
+
+    Closed, every call goes through. A hung call (``failed(hung=True)``) opens it: calls
+    are skipped for ``first`` seconds. Then one call probes (half-open) while the others
+    still skip; a probe that hangs again reopens it for twice as long, up to ``cap``, and a
+    success closes it. A fast failure (connection refused) never opens it: it costs nothing.
+    """
+
+    def __init__(
+        self,
+        *,
+        first: float = STORE_SKIP_FIRST,
+        cap: float = STORE_SKIP_MAX,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._first, self._cap, self._clock = first, cap, clock
+        self._open_until: float | None = None
+        self._skip = 0.0
+        self._probing = False
+
+    @property
+    def is_open(self) -> bool:
+        return self._open_until is not None
+
+    def allow(self) -> bool:
+        """May a call go to the store now? True makes the caller the probe when half-open;
+        it must then report ``succeeded``, ``failed`` or ``abandoned``."""
+        if self._open_until is None:
+            return True
+        if self._probing or self._clock() < self._open_until:
+            return False
+        self._probing = True
+        return True
+
+    def succeeded(self) -> None:
+        self._open_until, self._skip, self._probing = None, 0.0, False
+
+    def failed(self, *, hung: bool) -> None:
+        self._probing = False
+        if not hung:
+            self._open_until = None  # failing fast: cheap to ask, so keep asking
+            return
+        self._skip = min(self._skip * 2, self._cap) if self._skip else self._first
+        self._open_until = self._clock() + self._skip
+
+    def abandoned(self) -> None:
+        """The call was cancelled: nothing learnt, let the next one probe."""
+        self._probing = False
+
+
+class _StoreBudget:
+    """The store time left to one token acquisition."""
+
+    def __init__(self, seconds: float) -> None:
+        self._deadline = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        return self._deadline - time.monotonic()
+
+
 class ClientCredentialsProvider:
     """OAuth 2.0 client credentials with a shared, single-flight token cache."""
 
@@ -111,6 +182,7 @@ class ClientCredentialsProvider:
         self._background_after = 0.0
         self._background: set[asyncio.Task[Any]] = set()
         self._store_down = False
+        self._breaker = StoreBreaker(first=STORE_SKIP_FIRST, cap=STORE_SKIP_MAX)
         self.token_requests = 0  # how many times this process called /oauth/token
         self._failed: tuple[TokenError, float] | None = None  # the last failure, until when
 
@@ -129,7 +201,7 @@ class ClientCredentialsProvider:
             return token
         if token is not None and not token.is_expired(now):
             # Still valid: serve it and refresh in the background, so nobody waits.
-            self._refresh_in_background(now)
+            self._refresh_in_background()
             return token
         failed = self._failed
         if failed is not None and time.monotonic() < failed[1]:
@@ -142,7 +214,7 @@ class ClientCredentialsProvider:
         if self._local is not None and self._local.value == token.value:
             self._local = None
             log.info("access token %s rejected; dropped", token.fingerprint)
-        await self._store_call(self.store.discard(self.cache_key, token), False)
+        await self._store_call(lambda: self.store.discard(self.cache_key, token), False)
 
     async def aclose(self) -> None:
         for task in list(self._background):
@@ -152,7 +224,10 @@ class ClientCredentialsProvider:
 
     # -- refresh ---------------------------------------------------------------------------
 
-    def _refresh_in_background(self, now: float) -> None:
+    def _refresh_in_background(self) -> None:
+        # A monotonic clock: after a backward wall-clock jump, time.time() would keep the
+        # next try away until the clock caught up (the token's own times stay epoch seconds).
+        now = time.monotonic()
         if now < self._background_after:
             return
         self._background_after = now + _BACKGROUND_RETRY_DELAY
@@ -175,7 +250,7 @@ class ClientCredentialsProvider:
         if current is not None and not current.needs_refresh():
             return current
         try:
-            token = await self._shared_or_fetch()
+            token = await self._shared_or_fetch(_StoreBudget(STORE_BUDGET))
         except TokenError as exc:
             if current is not None and not current.is_expired() and self._local is current:
                 log.warning("token refresh failed; serving the current token until it expires")
@@ -186,61 +261,99 @@ class ClientCredentialsProvider:
         self._local = token
         return token
 
-    async def _shared_or_fetch(self) -> AccessToken:
-        shared = await self._load_fresh()
+    async def _shared_or_fetch(self, budget: _StoreBudget) -> AccessToken:
+        shared = await self._load_fresh(budget)
         if shared is not None:
             return shared
         async with self._refresh_lock():
-            shared = await self._load_fresh()  # another process may have refreshed meanwhile
+            shared = await self._load_fresh(budget)  # another process may have refreshed
             if shared is not None:
                 return shared
             token = await self._fetch()
-            await self._store_call(self.store.save(self.cache_key, token), None)
+            await self._store_call(lambda: self.store.save(self.cache_key, token), None, budget)
             return token
 
-    async def _load_fresh(self) -> AccessToken | None:
-        shared = await self._store_call(self.store.load(self.cache_key), None)
+    async def _load_fresh(self, budget: _StoreBudget) -> AccessToken | None:
+        shared = await self._store_call(lambda: self.store.load(self.cache_key), None, budget)
         if shared is None or shared.needs_refresh() or shared.fingerprint in self._rejected:
             return None
         return shared
 
     @contextlib.asynccontextmanager
     async def _refresh_lock(self) -> AsyncIterator[None]:
+        if not self._breaker.allow():  # a hung store: fetch without the lock
+            yield
+            return
         manager = self.store.refresh_lock(self.cache_key)
+        started = time.monotonic()
         try:
             held = await manager.__aenter__()
         except Exception as exc:
-            self._store_failed(exc)
+            self._store_call_failed(exc, started)
             yield
             return
+        except BaseException:
+            self._breaker.abandoned()
+            raise
+        self._breaker.succeeded()
         self._store_recovered()
         if not held:
             log.warning("waited too long for the token refresh lock; fetching a token locally")
         try:
             yield
         finally:
+            # Always released, breaker or not: a file lock left held would block the others.
+            started = time.monotonic()
             try:
                 await manager.__aexit__(None, None, None)
             except Exception as exc:
-                self._store_failed(exc)
+                self._store_call_failed(exc, started)
 
-    async def _store_call(self, op: Awaitable[T], fallback: T) -> T:
-        """Run a store operation; a failing store degrades to a per-process token."""
-        try:
-            result = await op
-        except Exception as exc:
-            self._store_failed(exc)
+    async def _store_call(
+        self,
+        op: Callable[[], Awaitable[T]],
+        fallback: T,
+        budget: _StoreBudget | None = None,
+    ) -> T:
+        """Run a store operation; a failing store degrades to a per-process token.
+
+        Skipped (``fallback``) while the breaker says the store hangs, or once this token
+        acquisition has spent its store budget; otherwise bounded by what is left of it.
+        """
+        remaining = budget.remaining() if budget is not None else None
+        if (remaining is not None and remaining <= 0) or not self._breaker.allow():
             return fallback
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(remaining):
+                result = await op()
+        except Exception as exc:
+            self._store_call_failed(exc, started)
+            return fallback
+        except BaseException:
+            self._breaker.abandoned()
+            raise
+        self._breaker.succeeded()
         self._store_recovered()
         return result
+
+    def _store_call_failed(self, exc: BaseException, started: float) -> None:
+        hung = isinstance(exc, TimeoutError) or time.monotonic() - started >= STORE_SLOW_FAILURE
+        self._breaker.failed(hung=hung)
+        if hung and self._breaker.is_open:
+            log.info("token store %s hangs; not asking it for a while", type(self.store).__name__)
+        self._store_failed(exc)
 
     def _store_failed(self, exc: BaseException) -> None:
         if not self._store_down:
             self._store_down = True
+            # A store's own refusal says what to fix; other errors may quote a URL with a
+            # password, so only their type is logged.
+            reason = str(exc) if isinstance(exc, TokenStoreError) else type(exc).__name__
             log.warning(
                 "token store %s unavailable (%s); using a per-process token until it recovers",
                 type(self.store).__name__,
-                type(exc).__name__,
+                reason,
             )
 
     def _store_recovered(self) -> None:

@@ -20,12 +20,30 @@ from ..config import refresh_skew
 from ..errors import TokenError
 from ..scopes import Scope, format_scopes, parse_granted
 
+# RFC 6750 b64token: what may follow "Bearer " in an Authorization header.
+_B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+# Stored times are epoch seconds: anything outside (0, 2**40), about 36,000 years, is not
+# a time a token server wrote. Compared without converting, so a 400-digit integer is
+# refused instead of raising OverflowError in every later read and save.
+_MAX_STORED_TIME = 2**40
+
+
+def _check_value(_: object, __: object, value: str) -> None:
+    if not isinstance(value, str) or not _B64TOKEN.fullmatch(value):
+        # It goes into an Authorization header: a CR/LF or space there fails every request.
+        raise ValueError("an access token must be a non-empty RFC 6750 b64token")
+
 
 @attrs.frozen(kw_only=True)
 class AccessToken:
-    """A bearer token; ``value`` is the secret and never shows in repr or str."""
+    """A bearer token; ``value`` is the secret and never shows in repr or str.
 
-    value: str = attrs.field(repr=False)
+    ``value`` must be an RFC 6750 b64token wherever the token comes from (the endpoint, a
+    shared store, a provider of one's own): anything else would break every request that
+    carries it, in every process sharing it, until it expires.
+    """
+
+    value: str = attrs.field(repr=False, validator=_check_value)
     expires_at: float
     refresh_at: float
     scopes: frozenset[Scope]
@@ -70,7 +88,8 @@ class AccessToken:
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> AccessToken:
-        """Inverse of ``to_json``; anything malformed raises ``ValueError`` (a cache miss)."""
+        """Inverse of ``to_json``; anything malformed raises ``ValueError`` (a cache miss):
+        a value that is not a b64token, or times outside (0, 2**40)."""
         try:
             data = json.loads(raw)
             if not isinstance(data, dict) or data.get("v") != 1:
@@ -83,7 +102,7 @@ class AccessToken:
             scopes = data["scopes"]
             if not isinstance(value, str) or not value:
                 raise ValueError("bad token value")
-            if not all(_is_finite(x) for x in (expires_at, refresh_at)):
+            if not all(_is_stored_time(x) for x in (expires_at, refresh_at)):
                 raise ValueError("bad token times")
             if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
                 raise ValueError("bad token scopes")
@@ -98,12 +117,9 @@ class AccessToken:
             raise ValueError(f"corrupt stored token: {type(exc).__name__}") from None
 
 
-# RFC 6750 b64token: what may follow "Bearer " in an Authorization header.
-_B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
-
-
-def _is_finite(x: object) -> bool:
-    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+def _is_stored_time(x: object) -> bool:
+    """A number in (0, 2**40); NaN and infinities compare false, so they are refused too."""
+    return isinstance(x, int | float) and not isinstance(x, bool) and 0 < x < _MAX_STORED_TIME
 
 
 def parse_token_response(

@@ -18,6 +18,7 @@ from cattrs.cols import homogenous_tuple_structure_factory, is_sequence, list_st
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from cattrs.preconf.orjson import make_converter as make_preconf
 
+from ..errors import ArgumentTypeError, InvalidArgumentError, ValidationError
 from .base import Model
 from .fast import make_structure_fn
 
@@ -213,6 +214,11 @@ converter = make_converter()
 fast_converter = make_converter(detailed_validation=False)
 
 
+class JSONNestingError(ValueError):
+    """JSON nested deeper than the decoder's recursion allows: a ``ValueError`` like any
+    other undecodable body, but one that says why."""
+
+
 # msgspec decodes twice as fast as json with ``parse_float=Decimal`` and keeps every digit;
 # it refuses NaN/Infinity, integers beyond 64 bits and invalid UTF-8.
 _DECODER = msgspec.json.Decoder(float_hook=Decimal)
@@ -225,20 +231,78 @@ def loads(raw: bytes | str) -> Any:
         raw = raw.encode("utf-8", "surrogatepass")
     try:
         return _DECODER.decode(raw.removeprefix(b"\xef\xbb\xbf"))
-    except (msgspec.DecodeError, RecursionError) as exc:
-        kind = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-        raise ValueError(f"not JSON: {kind}") from None
+    except RecursionError:
+        raise JSONNestingError("JSON nested too deeply to decode") from None
+    except msgspec.DecodeError as exc:
+        raise ValueError(f"not JSON: {exc}") from None
+
+
+def plain_decimal(value: Decimal) -> str:
+    """An amount as an exact JSON number in plain notation: ``Decimal("1E+3")`` is
+    ``1000`` and ``Decimal("1.50")`` stays ``1.50``. ``str()`` would write ``1E+3``,
+    which some JSON readers take for a float, and ``NaN``, which is not JSON at all.
+    The same bounds as incoming amounts keep the text short."""
+    if not value.is_finite():
+        raise InvalidArgumentError(
+            f"amount {value} is not a finite number; send a finite Decimal such as Decimal('10.50')"
+        )
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite
+    if exponent < -DECIMAL_MAX_EXPONENT or (
+        not value.is_zero() and value.adjusted() >= DECIMAL_MAX_EXPONENT
+    ):
+        raise InvalidArgumentError(
+            f"amount {_short(value)} is out of range: at most {DECIMAL_MAX_EXPONENT} digits "
+            "before and after the decimal point"
+        )
+    return format(value, "f")
 
 
 def _default(obj: Any) -> Any:
     if isinstance(obj, Decimal):
-        return orjson.Fragment(str(obj))
-    raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
+        return orjson.Fragment(plain_decimal(obj))
+    raise ArgumentTypeError(
+        f"{type(obj).__name__} values cannot go into a JSON body; send str, int, Decimal, "
+        "bool, None, lists and dicts (or the SDK's request models)"
+    )
 
 
 def dumps(obj: Any) -> bytes:
-    """Encode a request body; Decimal amounts are written as exact JSON numbers."""
-    return orjson.dumps(obj, default=_default)
+    """Encode a body; Decimal amounts are written as exact JSON numbers.
+
+    Nothing invalid goes out: a non-finite Decimal or float is an ``InvalidArgumentError``
+    (orjson would write a float ``NaN`` as ``null``, and a Decimal ``NaN`` verbatim), and a
+    value JSON cannot hold is an ``ArgumentTypeError``.
+    """
+    try:
+        encoded = orjson.dumps(obj, default=_default)
+    except TypeError as exc:  # orjson.JSONEncodeError; _default's own error is its cause
+        if isinstance(exc.__cause__, ValidationError):
+            raise exc.__cause__ from None
+        raise ArgumentTypeError(f"the body cannot be written as JSON: {exc}") from None
+    # orjson writes a NaN or infinite float as null: look for one only when null appears.
+    if b"null" in encoded and (where := _non_finite_float(obj)) is not None:
+        raise InvalidArgumentError(
+            f"{where or 'the body'} is a float that is not finite; send a finite amount "
+            "(a Decimal such as Decimal('10.50'))",
+            field=where or None,
+        )
+    return encoded
+
+
+def _non_finite_float(obj: Any) -> str | None:
+    """The path to the first NaN or infinite float in ``obj``, if any (without recursion;
+    orjson has already refused anything nested deeper than it writes)."""
+    stack: list[tuple[str, Any]] = [("", obj)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            return path
+        if isinstance(value, Mapping):
+            stack.extend((f"{path}.{k}" if path else str(k), v) for k, v in value.items())
+        elif isinstance(value, list | tuple):
+            stack.extend((f"{path}[{i}]", v) for i, v in enumerate(value))
+    return None
 
 
 def explain(data: Any, cls: Any, path: str = "") -> str:

@@ -34,7 +34,7 @@ from ..models.customers import (
     OwnerInput,
 )
 from ..models.files import ATTACH_FIELD, PresignedUpload
-from ..models.pagination import Page
+from ..models.pagination import Page, check_advanced
 from ..routes import customers as routes
 from ..uploads import (
     UploadData,
@@ -256,15 +256,18 @@ class Customers(Resource):
         type: str | None = None,
     ) -> AsyncIterator[Customer]:
         """Every matching customer, one page (``paginate=true``) at a time, so a large
-        book of customers is never held in memory at once."""
+        book of customers is never held in memory at once. A server that answers a page
+        it already sent raises ``MalformedResponseError`` instead of looping forever."""
         _page_size(per_page, "per_page")
-        page_no = 1
+        page_no, previous = 1, None
         while True:
             page = await self.list(
                 email=email, id_number=id_number, registration_number=registration_number,
                 verification_status=verification_status, status=status, type=type,
                 paginate=True, page=page_no, per_page=per_page, limit=per_page,
             )  # fmt: skip
+            check_advanced(routes.CUSTOMERS_LIST.name, page_no, page, previous)
+            previous = page
             for item in page.items:
                 yield item
             if not page.items or not page.has_next:

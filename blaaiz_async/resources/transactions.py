@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from ..models import Page, Transaction
+from ..models.pagination import check_advanced
 from ..routes import core as routes
 from ..validation import compact
 from .base import Resource
@@ -33,10 +34,13 @@ class Transactions(Resource):
         return await self._call(routes.TRANSACTIONS_LIST, json=body or None)
 
     async def iter(self, *, limit: int | None = None, **filters: str) -> AsyncIterator[Transaction]:
-        """Every matching transaction, page after page."""
-        page_no = 1
+        """Every matching transaction, page after page. A server that answers a page it
+        already sent raises ``MalformedResponseError`` instead of looping forever."""
+        page_no, previous = 1, None
         while True:
             page = await self.list(page=page_no, limit=limit, **filters)
+            check_advanced(routes.TRANSACTIONS_LIST.name, page_no, page, previous)
+            previous = page
             for item in page.items:
                 yield item
             if not page.items or not page.has_next:

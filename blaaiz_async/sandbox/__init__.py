@@ -203,7 +203,10 @@ class Sandbox:
         times: int = 1,
         headers: dict[str, str] | None = None,
     ) -> None:
-        """Answer the next ``times`` calls of ``route`` with ``status`` without doing them."""
+        """Answer the next ``times`` calls of ``route`` with ``status`` without doing them.
+
+        ``route`` is a route name (``"payouts.create"``) or ``"oauth.token"``; an unknown
+        name or ``times < 1`` raises ``ConfigurationError``, as for every fault below."""
         default = {"status": False, "message": f"Injected HTTP {status}"}
         self.state.add_fault(
             route,

@@ -66,10 +66,13 @@ async def _token_endpoint(request: web.Request) -> web.StreamResponse:
     state.requests["oauth.token"] += 1
     await _delay(request.app, "oauth.token")
     fault = state.take_fault("oauth.token")
-    if fault is not None:
+    if fault is not None and fault.kind != "drop_after":
         return _fault_response(request, "oauth.token", fault, state)
     form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
     status, body = state.issue_token(form)
+    if fault is not None:  # drop_after: the token is issued, the answer is lost
+        state.responses["oauth.token", 0] += 1
+        _drop(request)
     state.responses["oauth.token", status] += 1
     state.statuses[status] += 1
     return json_response(status, body)

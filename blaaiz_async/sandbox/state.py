@@ -6,6 +6,7 @@ tests inspect it directly. Amounts are ``Decimal`` throughout.
 
 from __future__ import annotations
 
+import difflib
 import secrets
 import time
 import uuid
@@ -16,7 +17,8 @@ from typing import Any
 
 import attrs
 
-from ..config import API_RATE_LIMIT_WINDOW
+from ..config import API_RATE_LIMIT_WINDOW, ConfigurationError
+from ..routes import ROUTES
 from ..scopes import Scope, ScopesArg, format_scopes, parse_granted, parse_scopes
 from .limiter import FixedWindowLimiter
 
@@ -84,6 +86,10 @@ class Fault:
     status: int = 500
     body: Any = None
     headers: dict[str, str] = attrs.field(factory=dict)
+
+
+# What faults can be injected into: every declared route, and the token endpoint.
+FAULT_ROUTES: tuple[str, ...] = ("oauth.token", *ROUTES)
 
 
 def new_id() -> str:
@@ -255,6 +261,19 @@ class SandboxState:
     # -- faults ----------------------------------------------------------------------------
 
     def add_fault(self, route: str, fault: Fault) -> None:
+        """Queue ``fault`` for ``route``; a name that no call would ever take it under, or
+        fewer than one time, is refused (it would silently test nothing)."""
+        if route not in FAULT_ROUTES:
+            close = difflib.get_close_matches(route, FAULT_ROUTES, n=3)
+            hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
+            raise ConfigurationError(
+                f"no route named {route!r} to inject a fault into{hint}; use a route name "
+                "such as 'payouts.create' (blaaiz_async.routes.ROUTES) or 'oauth.token'"
+            )
+        if isinstance(fault.times, bool) or not isinstance(fault.times, int) or fault.times < 1:
+            raise ConfigurationError(
+                f"times must be a whole number of calls, at least 1, got {fault.times!r}"
+            )
         self.faults.setdefault(route, []).append(fault)
 
     def take_fault(self, route: str) -> Fault | None:

@@ -14,6 +14,7 @@ import inspect
 import json
 import os
 import secrets
+import stat
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Any
 
 import filelock
 
+from ...errors import TokenStoreError
 from ...limits.file import FileRateBudget
 from ...limits.limit import RateLimit
 from ..token import AccessToken
@@ -31,6 +33,8 @@ _FILE_MODE = 0o600
 _DIR_MODE = 0o700
 # The write lock guards a read-modify-write of a tiny file: it is held for microseconds.
 _WRITE_POLL_INTERVAL = 0.005
+# Owners and mode bits mean something only where there are POSIX users.
+_POSIX = hasattr(os, "geteuid")
 # Waiters for the refresh lock re-try at this pace; a token fetch takes tens of ms.
 _REFRESH_POLL_INTERVAL = 0.02
 
@@ -66,6 +70,12 @@ class FileTokenStore:
     the new one, never half of one. A missing, empty, truncated, non-JSON or wrong-shape
     file, and an expired or malformed entry, are cache misses; the next ``save``
     overwrites them. The parent directory is created (mode 0700) if missing.
+
+    Nothing another user could have planted is read: a token file that is a symbolic link,
+    or that is not owned by this process's user, or that group or others may write, and a
+    folder that group or others may write (without the sticky bit of ``/tmp``) or that
+    belongs to another user (root aside), make every call raise ``TokenStoreError``; the
+    provider then runs on a per-process token with one warning that says what to fix.
 
     Locks are ``flock`` locks: the kernel releases them when the holder exits or dies, so
     there is no stale-lock TTL to wait out. A wait longer than ``lock_timeout`` seconds
@@ -181,14 +191,70 @@ class FileTokenStore:
 
     def _ensure_dir(self) -> None:
         self.path.parent.mkdir(mode=_DIR_MODE, parents=True, exist_ok=True)
+        self._check_dir()
+        with suppress(FileNotFoundError):
+            self._check_file(os.lstat(self.path))
+
+    def _check_dir(self) -> None:
+        if not _POSIX:
+            return
+        folder = self.path.parent
+        try:
+            st = os.stat(folder)
+        except FileNotFoundError:
+            return  # nothing to read yet; _ensure_dir creates it private
+        if st.st_uid not in (os.geteuid(), 0):
+            raise TokenStoreError(
+                f"token folder {folder} belongs to uid {st.st_uid}, not this process's "
+                f"uid {os.geteuid()}: its owner could plant a token; use a folder of your own"
+            )
+        if st.st_mode & 0o022 and not st.st_mode & stat.S_ISVTX:
+            raise TokenStoreError(
+                f"token folder {folder} is writable by group or others "
+                f"(mode {stat.S_IMODE(st.st_mode):o}): they could swap the token file; "
+                "chmod 700 it"
+            )
+
+    def _check_file(self, st: os.stat_result) -> None:
+        if stat.S_ISLNK(st.st_mode):
+            raise TokenStoreError(
+                f"token file {self.path} is a symbolic link, which is never followed; "
+                "remove it (the store writes a file of its own)"
+            )
+        if not _POSIX:
+            return
+        if not stat.S_ISREG(st.st_mode):
+            raise TokenStoreError(f"token file {self.path} is not a regular file; remove it")
+        if st.st_uid != os.geteuid():
+            raise TokenStoreError(
+                f"token file {self.path} belongs to uid {st.st_uid}, not this process's uid "
+                f"{os.geteuid()}; remove it (the store writes a file of its own)"
+            )
+        if st.st_mode & 0o022:
+            raise TokenStoreError(
+                f"token file {self.path} is writable by group or others "
+                f"(mode {stat.S_IMODE(st.st_mode):o}); chmod 600 it"
+            )
 
     def _read_all(self) -> dict[str, Any]:
-        """The file's object; ``{}`` for a missing or unreadable-as-JSON file."""
+        """The file's object; ``{}`` for a missing or unreadable-as-JSON file.
+
+        Opened without following a symlink and checked on the open descriptor, so the
+        file checked is the file read."""
+        self._check_dir()
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        flags |= getattr(os, "O_NONBLOCK", 0)  # a planted FIFO must not block the read
         try:
-            with open(self.path, "rb") as f:
-                raw = f.read(_MAX_FILE_BYTES + 1)
+            fd = os.open(self.path, flags | getattr(os, "O_BINARY", 0))
         except FileNotFoundError:
             return {}
+        except OSError:
+            if os.path.islink(self.path):  # ELOOP: O_NOFOLLOW met a symlink
+                self._check_file(os.lstat(self.path))
+            raise
+        with open(fd, "rb") as f:
+            self._check_file(os.fstat(f.fileno()))
+            raw = f.read(_MAX_FILE_BYTES + 1)
         if len(raw) > _MAX_FILE_BYTES:
             return {}
         try:
