@@ -23,12 +23,15 @@ import socket
 import threading
 from collections.abc import Iterator, Sequence
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from ..config import API_RATE_LIMIT_WINDOW
 from ..limits.limit import RateLimit
+
+if TYPE_CHECKING:
+    from .inprocess import SandboxTransport
 from ..scopes import ScopesArg
 from .app import build_app
 from .delivery import DEFAULT_RETRY_DELAYS, DEFAULT_TIMEOUT, WebhookSender
@@ -129,6 +132,14 @@ class Sandbox:
 
     def set_latency(self, seconds: float, route: str = "*") -> None:
         self.latency[route] = seconds
+
+    def transport(self) -> SandboxTransport:
+        """A transport that reaches this sandbox in-process, with no socket and no server
+        started: ``BlaaizClient(base_url=IN_PROCESS_URL, transport=sb.transport(), ...)``.
+        The same handling as over a socket; fleets, kills and timeouts need the socket."""
+        from .inprocess import SandboxTransport
+
+        return SandboxTransport(self)
 
     @property
     def client_rate_limit(self) -> RateLimit | None:
