@@ -13,10 +13,12 @@ from blaaiz_async import BlaaizClient, RateLimit
 from blaaiz_async.auth import FileTokenStore, RedisTokenStore
 from blaaiz_async.core import MAX_SERVER_PAUSE, server_pause
 from blaaiz_async.errors import OutcomeUnknownError, RateLimitError
+from blaaiz_async.models.converter import loads
 from blaaiz_async.retry import RetryPolicy
 from blaaiz_async.routes import ROUTES
 from blaaiz_async.sandbox import Sandbox
 from blaaiz_async.sandbox.fleet import FleetSpec, run_fleet
+from blaaiz_async.testing import HTTPRequest, MockTransport
 from blaaiz_async.transport import HTTPResponse
 from tests.redis_support import RedisServer
 from tests.test_client_sandbox import payout_args
@@ -172,3 +174,41 @@ async def test_a_fleet_configured_over_the_real_limit_recovers_from_the_headers(
     print(f"served {served}, throttled {throttled}")
     assert report.failed == 0, report.errors
     assert served > 0 and throttled <= 0.25 * served
+
+
+async def test_a_payout_that_timed_out_went_through_and_is_found(sandbox: Sandbox) -> None:
+    # Like the real API, the sandbox finishes a request whose client went away.
+    client_id, secret = sandbox.add_client()
+    sandbox.set_latency(0.6, "payouts.create")
+    async with BlaaizClient(
+        client_id=client_id, client_secret=secret, base_url=sandbox.url, rate_limit=None
+    ) as c:
+        with pytest.raises(OutcomeUnknownError, match="timed out") as info:
+            await c.with_options(timeout=0.3).payouts.create(**payout_args(sandbox))  # type: ignore[arg-type]
+        reference = info.value.merchant_reference
+        assert reference is not None  # generated, since the caller gave none
+        await asyncio.sleep(0.6)
+        found = await c.transactions.get(reference)
+    assert found.merchant_reference == reference
+    assert sandbox.count("payouts.create") == 1
+
+
+async def test_a_collection_carries_a_generated_reference() -> None:
+    sent: list[Any] = []
+
+    def answer(request: HTTPRequest) -> HTTPResponse:
+        if request.url.endswith("/oauth/token"):
+            return HTTPResponse(200, {}, b'{"access_token": "t", "expires_in": 600}')
+        sent.append(loads(request.body))  # type: ignore[arg-type]
+        return HTTPResponse(200, {}, b'{"message": "ok", "transaction_id": "c1", "url": "u"}')
+
+    async with BlaaizClient(
+        client_id="c", client_secret="s", base_url="https://api.test",
+        transport=MockTransport(answer), rate_limit=None,
+    ) as c:  # fmt: skip
+        await c.collections.create(method="open_banking", amount="100", wallet_id="w")
+        await c.collections.create(
+            method="open_banking", amount="100", wallet_id="w", merchant_reference="mine"
+        )
+    assert str(sent[0]["merchant_reference"]).startswith("blaaiz-")
+    assert sent[1]["merchant_reference"] == "mine"

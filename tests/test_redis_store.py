@@ -26,6 +26,7 @@ from redis.exceptions import AuthenticationError, RedisError, ResponseError
 from blaaiz_async.auth import AccessToken, ClientCredentialsProvider, token_cache_key
 from blaaiz_async.auth.stores.base import TokenStore
 from blaaiz_async.auth.stores.redis import (
+    DEFAULT_LOCK_TTL,
     RedisTokenStore,
     lock_poll_delays,
     pack_value,
@@ -291,6 +292,7 @@ async def test_two_tasks_on_one_thread_cannot_release_each_others_lock(
     # One store object, one thread, one loop: each acquisition still has its own owner.
     store = RedisTokenStore.from_url(redis_server.url, lock_ttl=0.3, lock_wait=3.0)
     _, lock_key = redis_keys("blaaiz", KEY)
+    probe = Redis.from_url(redis_server.url)
     owners: dict[str, bytes | None] = {}
     a_released, b_acquired = asyncio.Event(), asyncio.Event()
 
@@ -298,7 +300,9 @@ async def test_two_tasks_on_one_thread_cannot_release_each_others_lock(
         async with store.refresh_lock(KEY) as held:
             assert held
             owners["a"] = await raw.get(lock_key)
-            # Outlive lock_ttl: the lock expires and B takes it while A still "holds" it.
+            # A's lease is lost (as if A had hung past it): B takes the lock while A still
+            # "holds" it, and A's renewals must not take it back.
+            await probe.delete(lock_key)
             await asyncio.wait_for(b_acquired.wait(), 3.0)
         a_released.set()
 
@@ -317,6 +321,7 @@ async def test_two_tasks_on_one_thread_cannot_release_each_others_lock(
         await asyncio.gather(a(), b())
     finally:
         await store.aclose()
+        await probe.aclose()
     assert owners["a"] and owners["b"] and owners["a"] != owners["b"]
     assert owners["after_a"] == owners["b"]
     assert owners["after_b"] is None
@@ -370,12 +375,16 @@ def command_list(port: int, key: str) -> list[bytes]:
     return asyncio.run(read())
 
 
-async def test_lock_of_a_sigkilled_holder_expires(redis_server: RedisServer, raw: Redis) -> None:
-    lock_ttl = 1.5
+@pytest.mark.parametrize("lock_ttl", [1.5, DEFAULT_LOCK_TTL])
+async def test_lock_of_a_sigkilled_holder_expires(
+    redis_server: RedisServer, raw: Redis, lock_ttl: float
+) -> None:
+    # The holder renews its lease while it lives (it holds the lock far past lock_ttl);
+    # once it is killed, a waiter gets the lock within one lease: seconds, not a long TTL.
     ctx = multiprocessing.get_context("spawn")
     proc = ctx.Process(target=workers.hold_lock_forever, args=(redis_server.url, KEY, lock_ttl))
     proc.start()
-    waiter = RedisTokenStore.from_url(redis_server.url, lock_wait=5.0)
+    waiter = RedisTokenStore.from_url(redis_server.url, lock_wait=3 * lock_ttl + 5.0)
     try:
         deadline = time.monotonic() + 30
         while await raw.get("test:holder_ready") is None:
@@ -383,6 +392,7 @@ async def test_lock_of_a_sigkilled_holder_expires(redis_server: RedisServer, raw
             await asyncio.sleep(0.05)
         assert await raw.get("test:holder_ready") == b"1"
         _, lock_key = redis_keys("blaaiz", KEY)
+        await asyncio.sleep(2 * lock_ttl)  # past the lease: only renewal keeps it
         assert await raw.get(lock_key) is not None
         os.kill(proc.pid or 0, signal.SIGKILL)
         killed_at = time.monotonic()
@@ -390,6 +400,7 @@ async def test_lock_of_a_sigkilled_holder_expires(redis_server: RedisServer, raw
             waited = time.monotonic() - killed_at
             assert held
         assert waited <= lock_ttl + 1.0
+        assert waited < 5.0  # a dead holder costs seconds
     finally:
         if proc.is_alive():
             proc.kill()

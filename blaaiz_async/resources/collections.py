@@ -40,6 +40,7 @@ from ..validation import (
     require,
     to_amount,
 )
+from ..validation import merchant_reference as new_reference
 from .base import Resource, wire
 
 # -- collection rules ------------------------------------------------------------------------
@@ -144,7 +145,8 @@ class Collections(Resource):
         """
         request = CollectionRequest(
             method=method, amount=to_amount(amount, "amount", context="collection"),
-            wallet_id=wallet_id, customer_id=customer_id, merchant_reference=merchant_reference,
+            wallet_id=wallet_id, customer_id=customer_id,
+            merchant_reference=new_reference(merchant_reference),
             phone=phone, redirect_url=redirect_url, card_holder_name=card_holder_name,
             card_number=card_number.replace(" ", "") if card_number is not None else None,
             expiry=expiry, cvc=cvc,

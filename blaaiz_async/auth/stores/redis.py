@@ -77,8 +77,12 @@ T = TypeVar("T")
 RedisClient: TypeAlias = "Redis | RedisCluster"
 
 DEFAULT_PREFIX = "blaaiz"
-DEFAULT_LOCK_TTL = 10.0  # a dead holder blocks others at most this long
-DEFAULT_LOCK_WAIT_FACTOR = 1.5  # lock_wait defaults to this times lock_ttl: outlive a dead holder
+# The refresh lock is a lease its live holder renews every third of it, so a holder that
+# dies (or hangs) blocks the others for at most this long, while a slow fetch keeps it.
+DEFAULT_LOCK_TTL = 3.0
+# A waiter waits this long for a live holder (whose token fetch has a 30 s deadline) before
+# fetching on its own; a dead holder's lease lapses long before.
+DEFAULT_LOCK_WAIT = 35.0
 DEFAULT_OP_TIMEOUT = 2.0  # bound on one Redis round trip, whatever the client's settings
 DEFAULT_TTL_MARGIN = 1.0  # the value expires at least this long before the token does
 DEFAULT_SOCKET_TIMEOUT = 1.0  # for clients built by from_url
@@ -110,6 +114,16 @@ _RELEASE = _Script(
     """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+)
+
+# Extend the lease only if this acquisition still owns it.
+_RENEW = _Script(
+    """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return 0
 """
@@ -292,7 +306,7 @@ class RedisTokenStore:
                 f"Cluster hash tag), got {prefix!r}"
             )
         if lock_wait is None:
-            lock_wait = lock_ttl * DEFAULT_LOCK_WAIT_FACTOR
+            lock_wait = max(DEFAULT_LOCK_WAIT, lock_ttl * 1.5)
         for name, value in (("lock_ttl", lock_ttl), ("op_timeout", op_timeout)):
             if not value > 0:
                 raise ConfigurationError(f"{name} must be a positive number of seconds")
@@ -403,14 +417,19 @@ class RedisTokenStore:
         _, lock_key = redis_keys(self.prefix, key)
         owner = secrets.token_hex(16)  # this acquisition's own: never shared between tasks
         held = await self._acquire(lock_key, owner)
+        lease = (
+            asyncio.get_running_loop().create_task(self._renew(lock_key, owner)) if held else None
+        )
         try:
             yield held
         except BaseException:
             if held:
+                await _stop(lease)
                 with contextlib.suppress(Exception):  # do not mask the caller's error
                     await self._release(lock_key, owner)
             raise
         if held:
+            await _stop(lease)
             await self._release(lock_key, owner)
 
     async def aclose(self) -> None:
@@ -457,6 +476,18 @@ class RedisTokenStore:
                 return False
             await asyncio.sleep(min(jitter(delay), remaining))
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _renew(self, lock_key: str, owner: str) -> None:
+        """Keep the lease while this holder lives; stop once it is lost or Redis fails."""
+        ttl_ms = str(max(1, int(self.lock_ttl * 1000)))
+        while True:
+            await asyncio.sleep(self.lock_ttl / 3)
+            try:
+                kept = await self._call(lambda c: _RENEW(c, [lock_key], [owner, ttl_ms]))
+            except Exception:
+                return  # the lease lapses by itself; the fetch goes on regardless
+            if not kept:
+                return
 
     async def _release(self, lock_key: str, owner: str) -> None:
         if not await self._call(lambda c: _RELEASE(c, [lock_key], [owner])):
@@ -522,3 +553,11 @@ class RedisTokenStore:
             self._clients[loop] = _LoopClient(client, closer)
         await closer.asend(None)  # first run on this loop: the loop now finalises it
         return client
+
+
+async def _stop(task: asyncio.Task[None] | None) -> None:
+    if task is None:
+        return
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
