@@ -7,8 +7,10 @@ token endpoint would.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import pickle
+import urllib.parse
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -167,3 +169,29 @@ async def test_a_token_endpoint_that_never_answers_fails_within_the_deadline() -
             elapsed = asyncio.get_running_loop().time() - started
         release.set()
     assert elapsed < 3.0  # three attempts of the whole timeout each took 3x as long
+
+
+# Quotes, a backslash and a non-ASCII letter: JSON escapes each of them.
+JSON_SECRET = 'sé"cr\\et-2024'
+
+
+@pytest.mark.parametrize("ensure_ascii", [True], ids=["ascii-escaped"])
+async def test_a_secret_echoed_inside_an_embedded_json_text_is_masked(ensure_ascii: bool) -> None:
+    # A proxy that wraps the upstream's JSON error in its own message: the secret arrives
+    # JSON-escaped inside a string, and either escaping style may have been used.
+    async def token(request: web.Request) -> web.Response:
+        form = dict(urllib.parse.parse_qsl(await request.text()))
+        upstream = json.dumps({"client_secret": form["client_secret"]}, ensure_ascii=ensure_ascii)
+        return web.json_response({"error": "invalid_client", "message": upstream}, status=401)
+
+    app = web.Application()
+    app.router.add_post("/oauth/token", token)
+    async with serve(app) as url:
+        async with BlaaizClient(client_id="c", client_secret=JSON_SECRET, base_url=url) as client:
+            with pytest.raises(TokenError) as info:
+                await client.wallets.list()
+    escaped = json.dumps(JSON_SECRET, ensure_ascii=ensure_ascii)[1:-1]
+    for text in (str(info.value), repr(vars(info.value)), repr(info.value.args)):
+        assert escaped not in text and JSON_SECRET not in text
+        assert "cr\\\\et" not in text
+    assert "***" in str(info.value)
