@@ -15,8 +15,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
+from aiohttp.abc import AbstractResolver, ResolveResult
 
 from blaaiz_async import BlaaizClient
 from blaaiz_async.auth.token import AccessToken
@@ -245,6 +247,37 @@ async def test_an_encoded_url_goes_out_byte_for_byte() -> None:
     assert response.status == 200
     (request,) = server.requests
     assert request.split(b"\r\n", 1)[0] == f"PUT {target} HTTP/1.1".encode()
+
+
+class NoSuchHost(AbstractResolver):
+    """A resolver (aiohttp's public extension point) for a name that does not exist."""
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        raise OSError(socket.EAI_NONAME, "Name or service not known")
+
+    async def close(self) -> None:
+        return None
+
+
+async def test_a_name_that_does_not_resolve_is_not_sent() -> None:
+    connector = aiohttp.TCPConnector(resolver=NoSuchHost())
+    async with aiohttp.ClientSession(connector=connector) as session:
+        failure = await failure_of_session(session, post("http://api.blaaiz.test"))
+    assert failure.sent is False and failure.cause == "DNS lookup failed"
+    assert failure.host == "api.blaaiz.test:80"
+
+
+async def failure_of_session(
+    session: aiohttp.ClientSession, request: HTTPRequest
+) -> TransportError:
+    transport = AiohttpTransport(session)
+    with pytest.raises(TransportError) as info:
+        await transport.send(request)
+    await transport.aclose()
+    assert not session.closed  # the user's session stays theirs
+    return info.value
 
 
 # -- what is read -----------------------------------------------------------------------------
