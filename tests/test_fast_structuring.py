@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from blaaiz_async import models
-from blaaiz_async.models.base import Model
+from blaaiz_async.models.base import Model, model
 from blaaiz_async.models.converter import converter, fast_converter
 from blaaiz_async.models.pagination import PageMeta
 from blaaiz_async.models.wallets import Wallet
@@ -89,6 +89,21 @@ def test_a_missing_required_field_is_refused_on_both_paths() -> None:
     for conv in (fast_converter, converter):
         with pytest.raises(Exception):  # noqa: B017 - cattrs and the fast path differ in type
             conv.structure({"currency": "NGN"}, Wallet)
+
+
+@model
+class Probe(Model):
+    """A required field whose value may be null: present (even as null) or refused."""
+
+    ref: str | None
+    count: int | None = None
+
+
+def test_a_required_nullable_field_must_be_present_on_both_paths() -> None:
+    for conv in (fast_converter, converter):
+        assert conv.structure({"ref": None}, Probe).ref is None
+        with pytest.raises(Exception):  # noqa: B017 - cattrs and the fast path differ in type
+            conv.structure({"count": 1}, Probe)
 
 
 def test_unknown_fields_land_in_extra_on_both_paths() -> None:
