@@ -139,6 +139,18 @@ async def test_a_holder_whose_claim_lapsed_unclaimed_still_marks_it_done() -> No
     assert await guard.claim("k") is None  # done: a copy is a duplicate
 
 
+async def test_a_holder_still_marks_done_after_a_later_claim_also_lapsed() -> None:
+    clock = Clock()
+    guard = MemoryReplayGuard(claim_ttl=10, clock=clock)
+    first = await guard.claim("k")
+    clock.now += 11
+    second = await guard.claim("k")  # a redelivery, whose receiver then died
+    assert first is not None and second is not None
+    clock.now += 11
+    await guard.complete("k", first)  # the first handler finished: nobody holds it now
+    assert await guard.claim("k") is None
+
+
 async def test_a_lapsed_claim_is_no_longer_its_holders() -> None:
     clock = Clock()
     guard = MemoryReplayGuard(claim_ttl=10, clock=clock)
