@@ -124,7 +124,7 @@ async def test_when_every_attempt_is_lost_the_last_unknown_outcome_is_raised() -
     assert api.log == ["POST order-3", "GET order-3", "POST order-3", "GET order-3", "POST order-3"]
 
 
-@pytest.mark.parametrize("attempts", [1])
+@pytest.mark.parametrize("attempts", [1, 0, -5])
 async def test_one_attempt_sends_once_and_looks_nothing_up(attempts: int) -> None:
     api = FakeAPI(["unsent"])
     with pytest.raises(OutcomeUnknownError):

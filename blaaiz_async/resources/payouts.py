@@ -112,7 +112,8 @@ class Payouts(Resource):
         validate_payout(body)
         reference = body["merchant_reference"]
         await self._pipeline.authorize(routes.TRANSACTIONS_GET)  # refuses before any payout
-        for attempt in range(1, max(attempts, 1) + 1):
+        attempts = max(attempts, 1)  # fewer than one is one: the payout is sent once
+        for attempt in range(1, attempts + 1):
             try:
                 return await self._call(routes.PAYOUTS_CREATE, json=body)
             except DuplicateReferenceError:
