@@ -38,7 +38,8 @@ class FakeAPI:
 
     - ``ok``: do it, answer it;  ``lost``: do it, drop the answer;
     - ``unsent``: drop the connection before doing anything;
-    - ``garbled``: do it, answer 200 with an unreadable body;  ``5xx``: do it, answer 504.
+    - ``garbled``: do it, answer 200 with an unreadable body;  ``5xx``: do it, answer 504;
+    - ``failed``: answer 500 without doing anything.
 
     ``lookups`` scripts each GET: ``ok`` (the truth), ``down`` (503, every retry too).
     """
@@ -74,6 +75,8 @@ class FakeAPI:
         mode = next(self.posts)
         if mode == "unsent":
             raise TransportError("server closed the connection", host="api.test", sent=True)
+        if mode == "failed":
+            return HTTPResponse(500, {}, b'{"message": "Server Error"}')
         if reference in self.payouts:
             errors = {"merchant_reference": [TAKEN]}
             answer = {"message": "The given data was invalid.", "errors": errors}
@@ -100,7 +103,7 @@ async def ensure(api: FakeAPI, **kw: Any) -> Any:
         return await client.payouts.ensure(**{**PAYOUT, **kw})
 
 
-@pytest.mark.parametrize("lost", ["lost", "garbled"])
+@pytest.mark.parametrize("lost", ["lost", "garbled", "5xx"])
 async def test_an_executed_payout_whose_answer_was_lost_is_found_not_resent(lost: str) -> None:
     api = FakeAPI([lost])
     tx = await ensure(api, merchant_reference="order-1")
@@ -114,6 +117,12 @@ async def test_a_payout_that_never_arrived_is_resent_with_the_same_reference() -
     reference = tx.merchant_reference
     assert reference and reference.startswith("blaaiz-") and len(api.payouts) == 1
     assert api.log == [f"{verb} {reference}" for verb in ["POST", "GET"] * 2 + ["POST"]]
+
+
+async def test_a_5xx_for_a_payout_that_was_not_executed_is_looked_up_then_resent() -> None:
+    api = FakeAPI(["failed", "ok"])
+    tx = await ensure(api, merchant_reference="order-2")
+    assert tx.id == "tx-1" and api.log == ["POST order-2", "GET order-2", "POST order-2"]
 
 
 async def test_when_every_attempt_is_lost_the_last_unknown_outcome_is_raised() -> None:

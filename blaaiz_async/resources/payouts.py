@@ -12,6 +12,7 @@ from ..errors import (
     MalformedResponseError,
     NotFoundError,
     OutcomeUnknownError,
+    ServerError,
 )
 from ..models import FeeBreakdown, Transaction
 from ..routes import core as routes
@@ -97,10 +98,11 @@ class Payouts(Resource):
         """Send a payout at most once, even when answers are lost: the exactly-once helper.
 
         It sends with the ``merchant_reference`` (yours, or a generated one). When the
-        outcome is unknown (a dropped connection or a timeout after sending), it looks the
-        reference up: found, that transaction is returned; not found, the payout is sent
-        again with the SAME reference, at most ``attempts`` times in all. A reused
-        reference (``DuplicateReferenceError``) returns the existing transaction.
+        outcome is unknown (a dropped connection or a timeout after sending, an unreadable
+        answer, or a 5xx), it looks the reference up: found, that transaction is returned;
+        not found, the payout is sent again with the SAME reference, at most ``attempts``
+        times in all. A reused reference (``DuplicateReferenceError``) returns the existing
+        transaction.
 
         What it promises rests on the API keeping ``merchant_reference`` unique per
         business: a resend after a lookup that did not yet see the payout is refused as a
@@ -118,7 +120,9 @@ class Payouts(Resource):
                 return await self._call(routes.PAYOUTS_CREATE, json=body)
             except DuplicateReferenceError:
                 return await self._call(routes.TRANSACTIONS_GET, path={"transaction_id": reference})
-            except (OutcomeUnknownError, MalformedResponseError):
+            except (OutcomeUnknownError, MalformedResponseError, ServerError):
+                # A 5xx to a payout (a gateway's 502/504 above all) may come after it was
+                # executed: as unknown as a lost answer, and the engine never resends it.
                 if attempt == attempts:
                     raise
             try:
