@@ -20,6 +20,7 @@ from blaaiz_async.errors import (
     BadRequestError,
     OutcomeUnknownError,
     ServerError,
+    ValidationError,
 )
 from blaaiz_async.retry import RetryPolicy
 from blaaiz_async.scopes import ScopeBundle, format_scopes
@@ -171,6 +172,20 @@ async def test_a_refused_payout_is_raised_as_it_came() -> None:
 
 
 # -- the reference and the body ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("reference", ["", " ", ".", "..", " order-1", "order-1\n", "\t"])
+async def test_a_reference_that_cannot_be_looked_up_is_refused_before_sending(
+    reference: str,
+) -> None:
+    api = FakeAPI(["lost"])
+    async with api.client() as client:
+        with pytest.raises(ValidationError) as info:
+            await client.payouts.ensure(**PAYOUT, merchant_reference=reference)
+        assert info.value.field == "merchant_reference"
+        with pytest.raises(ValidationError):
+            await client.payouts.create(**PAYOUT, merchant_reference=reference)
+    assert api.log == []
 
 
 async def test_extra_body_still_carries_fields_this_release_does_not_know() -> None:
