@@ -188,6 +188,22 @@ async def test_a_reference_that_cannot_be_looked_up_is_refused_before_sending(
     assert api.log == []
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"from_amount": "99999"},  # a checked field, changed after its checks
+        {"merchant_reference": "other"},  # the lookup would use one, the API another
+        {"tip": 1.5},  # a float is not the amount it shows, here as anywhere
+    ],
+)
+async def test_extra_body_cannot_bypass_the_checks(extra: dict[str, Any]) -> None:
+    api = FakeAPI(["ok"])
+    async with api.client() as client:
+        with pytest.raises(ValidationError):
+            await client.payouts.create(**PAYOUT, extra_body=extra)
+    assert api.log == []
+
+
 async def test_extra_body_still_carries_fields_this_release_does_not_know() -> None:
     api = FakeAPI(["ok"])
     async with api.client() as client:

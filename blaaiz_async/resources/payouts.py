@@ -13,6 +13,7 @@ from ..errors import (
     NotFoundError,
     OutcomeUnknownError,
     ServerError,
+    ValidationError,
 )
 from ..models import FeeBreakdown, Transaction
 from ..routes import core as routes
@@ -136,11 +137,43 @@ def _payout_body(fields: Mapping[str, Any]) -> dict[str, Any]:
     check_fields(fields, PayoutFields, context="payouts.create")
     body = dict(fields)
     extra = body.pop("extra_body", None) or {}
+    _check_extra_body(extra)
     for name in ("from_amount", "to_amount"):
         if body.get(name) is not None:
             body[name] = to_amount(body[name], name, context="payout")
     body["merchant_reference"] = merchant_reference(body.get("merchant_reference"))
     return {**compact(**body), **extra}
+
+
+_DECLARED = PayoutFields.__required_keys__ | PayoutFields.__optional_keys__
+
+
+def _check_extra_body(extra: Mapping[str, Any]) -> None:
+    """``extra_body`` adds fields this release does not know; it may not replace a declared
+    one after its checks (an amount, the reference the lookup uses), nor carry a float."""
+    for name, value in extra.items():
+        if name in _DECLARED:
+            raise ValidationError(
+                f"payouts.create: {name} is a declared field; pass it as {name}=..., not in "
+                "extra_body, so that it is checked",
+                field=name,
+            )
+        if _has_float(value):
+            raise ValidationError(
+                f"payouts.create: extra_body[{name!r}] holds a float, which is not exact; pass "
+                "a Decimal, an int or a string",
+                field=name,
+            )
+
+
+def _has_float(value: Any) -> bool:
+    if isinstance(value, float):
+        return True
+    if isinstance(value, Mapping):
+        return any(_has_float(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_float(v) for v in value)
+    return False
 
 
 class Fees(Resource):
