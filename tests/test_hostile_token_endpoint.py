@@ -175,7 +175,7 @@ async def test_a_token_endpoint_that_never_answers_fails_within_the_deadline() -
 JSON_SECRET = 'sé"cr\\et-2024'
 
 
-@pytest.mark.parametrize("ensure_ascii", [True], ids=["ascii-escaped"])
+@pytest.mark.parametrize("ensure_ascii", [True, False], ids=["ascii-escaped", "utf8"])
 async def test_a_secret_echoed_inside_an_embedded_json_text_is_masked(ensure_ascii: bool) -> None:
     # A proxy that wraps the upstream's JSON error in its own message: the secret arrives
     # JSON-escaped inside a string, and either escaping style may have been used.
