@@ -9,6 +9,7 @@ exactly the one named.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -328,6 +329,37 @@ async def test_an_answer_over_the_cap_is_refused_and_one_at_the_cap_is_read(chun
         finally:
             await exact.aclose()
     assert response.status == 200 and response.body == body
+
+
+def app_answering_gzip(decoded: bytes) -> web.Application:
+    async def handler(_: web.Request) -> web.Response:
+        body = gzip.compress(decoded, compresslevel=9)
+        headers = {"Content-Encoding": "gzip", "Content-Type": "application/json"}
+        return web.Response(body=body, headers=headers)  # Content-Length: compressed size
+
+    app = web.Application()
+    app.router.add_get("/x", handler)
+    return app
+
+
+async def test_a_compressed_answer_is_capped_by_its_decoded_size() -> None:
+    # 4 MiB of JSON compress to a few KiB: the declared length says nothing of the size.
+    bomb = b'{"data": "' + b"0" * (4 * 1024 * 1024) + b'"}'
+    async with serve(app_answering_gzip(bomb)) as url:
+        transport = AiohttpTransport(max_response_bytes=64 * 1024)
+        try:
+            with pytest.raises(ResponseTooLargeError):
+                await transport.send(HTTPRequest("GET", f"{url}/x"))
+        finally:
+            await transport.aclose()
+    small = b'{"data": "' + b"a" * 1000 + b'"}'  # compressed far below the cap, decoded at it
+    async with serve(app_answering_gzip(small)) as url:
+        transport = AiohttpTransport(max_response_bytes=len(small))
+        try:
+            response = await transport.send(HTTPRequest("GET", f"{url}/x"))
+        finally:
+            await transport.aclose()
+    assert response.body == small
 
 
 async def test_a_redirected_payout_goes_nowhere_else() -> None:
