@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import pickle
+import types
 import urllib.parse
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -195,3 +196,30 @@ async def test_a_secret_echoed_inside_an_embedded_json_text_is_masked(ensure_asc
         assert escaped not in text and JSON_SECRET not in text
         assert "cr\\\\et" not in text
     assert "***" in str(info.value)
+
+
+async def test_a_retry_that_could_not_finish_in_time_is_not_started(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The first answer (a retryable 503) came late: waiting out the backoff would leave no
+    # time for another request, so the 503 is the error, not a doomed second request.
+    monkeypatch.setattr(
+        "blaaiz_async.auth.provider.random", types.SimpleNamespace(random=lambda: 1.0)
+    )
+    asked = 0
+
+    async def token(_: web.Request) -> web.Response:
+        nonlocal asked
+        asked += 1
+        await asyncio.sleep(0.85)  # the deadline is 1 s; the backoff would be 0.2 s
+        return web.json_response({"message": "busy"}, status=503)
+
+    app = web.Application()
+    app.router.add_post("/oauth/token", token)
+    async with serve(app) as url:
+        async with BlaaizClient(
+            client_id="c", client_secret=SECRET, base_url=url, timeout=1.0
+        ) as client:
+            with pytest.raises(TokenError) as info:
+                await client.wallets.list()
+    assert info.value.status == 503 and asked == 1
