@@ -400,7 +400,8 @@ def _kept_text(body: Any) -> Any:
 
 def secret_forms(secrets: Iterable[str]) -> tuple[str, ...]:
     """Each secret as it may come back: verbatim, percent-encoded (a form body echoed),
-    JSON-escaped. Longest first, so a form is masked whole before any part of it."""
+    JSON-escaped with or without ASCII escapes. Longest first, so a form is masked whole
+    before any part of it."""
     forms: set[str] = set()
     for secret in secrets:
         if not secret or len(secret) < 4:  # too short to search for without masking noise
@@ -411,6 +412,7 @@ def secret_forms(secrets: Iterable[str]) -> tuple[str, ...]:
                 urllib.parse.quote(secret, safe=""),
                 urllib.parse.quote_plus(secret, safe=""),
                 json.dumps(secret)[1:-1],
+                json.dumps(secret, ensure_ascii=False)[1:-1],
             }
         )
     return tuple(sorted(forms, key=len, reverse=True))

@@ -190,7 +190,10 @@ class AiohttpTransport:
         if declared is not None:
             if declared > limit:
                 raise _too_large(resp.status, limit)
-            return await resp.read()  # no more than declared is read
+            if "Content-Encoding" not in resp.headers:
+                return await resp.read()  # no more than declared is read
+        # Streamed, or compressed (the declared length is the compressed one, and a small
+        # gzip body can inflate a thousandfold): count the decoded bytes as they come.
         chunks: list[bytes] = []
         size = 0
         async for chunk in resp.content.iter_any():

@@ -206,8 +206,25 @@ def check_fields(given: Mapping[str, Any], schema: type, *, context: str) -> Non
 
 
 def merchant_reference(given: str | None) -> str:
-    """The caller's reference, or a new one: every payment can be looked up afterwards."""
-    return given if given is not None else f"blaaiz-{secrets.token_hex(12)}"
+    """The caller's reference, or a new one: every payment can be looked up afterwards.
+
+    A reference that cannot be looked up as given is refused before anything is sent: an
+    empty one, one with surrounding whitespace (a server that trims it stores another), or
+    ``.``/``..`` (as a path segment it addresses another endpoint)."""
+    if given is None:
+        return f"blaaiz-{secrets.token_hex(12)}"
+    if not isinstance(given, str) or not given.strip() or given != given.strip():
+        raise ValidationError(
+            "payout: merchant_reference must be a non-empty string without surrounding "
+            "whitespace, so the payout can be looked up by it",
+            field="merchant_reference",
+        )
+    if given in (".", ".."):
+        raise ValidationError(
+            "payout: merchant_reference cannot be . or .. (it could not be looked up)",
+            field="merchant_reference",
+        )
+    return given
 
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})

@@ -6,6 +6,7 @@ flips the row's expected decision.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -14,13 +15,18 @@ from blaaiz_async import core
 from blaaiz_async.core import Attempt, Done, Fail, Reauthenticate, Retry
 from blaaiz_async.errors import (
     APIConnectionError,
+    APIStatusError,
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    ConflictError,
+    DuplicateReferenceError,
+    MalformedResponseError,
     NotFoundError,
     OutcomeUnknownError,
     RateLimitError,
     ServerError,
+    error_for_status,
 )
 from blaaiz_async.retry import RetryBudget, RetryPolicy
 from blaaiz_async.routes import ROUTES
@@ -218,3 +224,102 @@ def test_the_retry_budget_is_a_share_of_successes() -> None:
     for _ in range(100):
         budget.earned()
     assert budget.tokens == 10
+
+
+# -- what is sent, and what a 2xx or a 3xx means ---------------------------------------------
+
+
+def test_a_json_body_is_declared_as_json_and_a_bodiless_call_declares_nothing() -> None:
+    payout = core.prepare(
+        POST, json={"merchant_reference": "order-1", "amount": Decimal("1.10")}, headers={}
+    )
+    assert payout.headers["Content-Type"] == "application/json"
+    assert payout.body == b'{"merchant_reference":"order-1","amount":1.10}'
+    assert payout.merchant_reference == "order-1"
+    read = core.prepare(GET, headers={"Accept": "application/json"})
+    assert read.body is None and "Content-Type" not in read.headers
+
+
+@pytest.mark.parametrize("reference", [42, None, ["order-1"]])
+def test_only_a_string_reference_is_taken_as_the_lookup_key(reference: object) -> None:
+    assert (
+        core.prepare(POST, json={"merchant_reference": reference}, headers={}).merchant_reference
+        is None
+    )
+
+
+def test_query_parameters_drop_none_and_write_booleans_as_the_api_reads_them() -> None:
+    prepared = core.prepare(
+        GET, params={"skip": None, "active": True, "archived": False, "page": 2}, headers={}
+    )
+    assert prepared.target == f"{GET.path}?active=true&archived=false&page=2"
+    hatch = core.prepare(GET, params={"page": 3}, headers={}, target="/wallet?currency=NGN")
+    assert hatch.target == "/wallet?currency=NGN&page=3"
+
+
+@pytest.mark.parametrize(
+    "body", [b'{"transaction": "not an object"}', b"<html>gateway</html>", b'{"message": "ok"}']
+)
+def test_a_payouts_unreadable_2xx_warns_that_it_may_have_been_executed(body: bytes) -> None:
+    with pytest.raises(MalformedResponseError) as info:
+        core.decode(POST, answer(201, body=body), reference="order-42")
+    error = info.value
+    assert error.merchant_reference == "order-42" and error.status == 201
+    assert "may have acted on the request" in error.message and "'order-42'" in error.message
+
+
+def test_a_reads_unreadable_2xx_does_not_claim_that_anything_changed() -> None:
+    with pytest.raises(MalformedResponseError) as info:
+        core.decode(GET, answer(200, body=b'{"data": "not a list"}'))
+    assert "may have acted" not in info.value.message
+    assert info.value.merchant_reference is None
+
+
+@pytest.mark.parametrize("status", [300, 301, 302, 303, 304, 307, 308, 100, 199])
+@pytest.mark.parametrize("route", [GET, POST])
+def test_a_redirect_or_an_informational_answer_is_no_success(route: Any, status: int) -> None:
+    # Redirects are not followed; a 3xx decoded as the route's model would "succeed" with a
+    # body from nowhere (or a payout's empty body as a malformed "success").
+    decision = decide(route, answer(status, {"Location": "https://elsewhere.test/payout"}))
+    assert isinstance(decision, Fail)
+    assert type(decision.error) is APIStatusError and decision.error.status == status
+
+
+# -- a reused merchant_reference, however the API words it -----------------------------------
+
+TAKEN = "The merchant reference has already been taken."
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "expected"),
+    [
+        (
+            422,
+            {"message": TAKEN, "errors": {"merchant_reference": [TAKEN]}},
+            DuplicateReferenceError,
+        ),
+        (400, {"message": TAKEN}, DuplicateReferenceError),
+        # Laravel's summary message hides the field error: the field error decides
+        (
+            422,
+            {"message": "The given data was invalid.", "errors": {"merchant_reference": [TAKEN]}},
+            DuplicateReferenceError,
+        ),
+        (422, {"message": f"{TAKEN} (and 1 more error)"}, DuplicateReferenceError),
+        # the same words on another field, or another answer, are no duplicate
+        (
+            422,
+            {"message": "The given data was invalid.", "errors": {"note": [TAKEN]}},
+            BadRequestError,
+        ),
+        (422, {"message": "The merchant reference must be a string."}, BadRequestError),
+        (409, {"message": TAKEN}, ConflictError),
+        (500, {"message": TAKEN}, ServerError),
+        (422, TAKEN, BadRequestError),  # a text body is not the API's JSON error
+    ],
+)
+def test_a_reused_reference_is_told_apart(status: int, body: Any, expected: type) -> None:
+    error = error_for_status(status, body, route="payouts.create")
+    assert type(error) is expected
+    if expected is DuplicateReferenceError:
+        assert error.field == "merchant_reference" and isinstance(error, BadRequestError)

@@ -21,7 +21,7 @@ from starlette.applications import Starlette
 
 from blaaiz_async import BlaaizClient
 from blaaiz_async.config import ConfigurationError
-from blaaiz_async.integrations.fastapi import Blaaiz
+from blaaiz_async.integrations.fastapi import Blaaiz, read_body
 from blaaiz_async.sandbox import Sandbox
 from blaaiz_async.webhooks import (
     MemoryReplayGuard,
@@ -410,3 +410,47 @@ async def test_the_example_served_by_uvicorn_against_the_sandbox(
     assert "Unclosed" not in stderr and "unclosed" not in stderr
     for secret in example_env["BLAAIZ_CLIENT_SECRET"], SECRET:
         assert secret not in stderr
+
+
+def asgi_request(chunks: list[bytes], headers: dict[str, str]) -> tuple[Request, list[int]]:
+    """A Starlette request whose body arrives in ``chunks``; counts what was received."""
+    received: list[int] = []
+
+    async def receive() -> dict[str, Any]:
+        index = len(received)
+        received.append(index)
+        more = index + 1 < len(chunks)
+        return {"type": "http.request", "body": chunks[index], "more_body": more}
+
+    scope = {
+        "type": "http", "method": "POST", "path": "/hooks", "query_string": b"",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+    }  # fmt: skip
+    return Request(scope, receive), received
+
+
+async def test_read_body_refuses_a_declared_length_past_the_limit_without_reading() -> None:
+    request, received = asgi_request([b"{}"], {"content-length": str(10**9)})
+    assert await read_body(request, 100) is None
+    assert received == []  # not one chunk read
+
+
+async def test_read_body_stops_a_stream_at_the_first_chunk_past_the_limit() -> None:
+    request, received = asgi_request([b"x" * 60] * 100, {})  # chunked: no length declared
+    assert await read_body(request, 100) is None
+    assert received == [0, 1]
+    request, _ = asgi_request([b"x" * 50, b"x" * 50], {"content-length": "100"})
+    assert await read_body(request, 100) == b"x" * 100  # exactly the limit is fine
+
+
+async def test_a_body_that_is_not_utf8_or_nests_without_end_answers_400(sandbox: Sandbox) -> None:
+    seen: list[WebhookEvent] = []
+    app = webhook_app(Blaaiz(factory_for(sandbox), webhook_secret=SECRET), seen)
+    bodies = [b"\xff\xfe{}", b"[" * 100_000 + b"]" * 100_000, b'{"a": ' * 5000 + b"1" + b"}" * 5000]
+    async with serving(app) as http:
+        answers = [
+            await http.post("/hooks/blaaiz", content=body, headers=sign_headers(SECRET, body))
+            for body in bodies
+        ]
+    assert [(a.status_code, a.json()) for a in answers] == [(400, {"error": "invalid_json"})] * 3
+    assert seen == []

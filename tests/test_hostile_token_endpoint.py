@@ -7,8 +7,11 @@ token endpoint would.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import pickle
+import types
+import urllib.parse
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -167,3 +170,56 @@ async def test_a_token_endpoint_that_never_answers_fails_within_the_deadline() -
             elapsed = asyncio.get_running_loop().time() - started
         release.set()
     assert elapsed < 3.0  # three attempts of the whole timeout each took 3x as long
+
+
+# Quotes, a backslash and a non-ASCII letter: JSON escapes each of them.
+JSON_SECRET = 'sé"cr\\et-2024'
+
+
+@pytest.mark.parametrize("ensure_ascii", [True, False], ids=["ascii-escaped", "utf8"])
+async def test_a_secret_echoed_inside_an_embedded_json_text_is_masked(ensure_ascii: bool) -> None:
+    # A proxy that wraps the upstream's JSON error in its own message: the secret arrives
+    # JSON-escaped inside a string, and either escaping style may have been used.
+    async def token(request: web.Request) -> web.Response:
+        form = dict(urllib.parse.parse_qsl(await request.text()))
+        upstream = json.dumps({"client_secret": form["client_secret"]}, ensure_ascii=ensure_ascii)
+        return web.json_response({"error": "invalid_client", "message": upstream}, status=401)
+
+    app = web.Application()
+    app.router.add_post("/oauth/token", token)
+    async with serve(app) as url:
+        async with BlaaizClient(client_id="c", client_secret=JSON_SECRET, base_url=url) as client:
+            with pytest.raises(TokenError) as info:
+                await client.wallets.list()
+    escaped = json.dumps(JSON_SECRET, ensure_ascii=ensure_ascii)[1:-1]
+    for text in (str(info.value), repr(vars(info.value)), repr(info.value.args)):
+        assert escaped not in text and JSON_SECRET not in text
+        assert "cr\\\\et" not in text
+    assert "***" in str(info.value)
+
+
+async def test_a_retry_that_could_not_finish_in_time_is_not_started(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The first answer (a retryable 503) came late: waiting out the backoff would leave no
+    # time for another request, so the 503 is the error, not a doomed second request.
+    monkeypatch.setattr(
+        "blaaiz_async.auth.provider.random", types.SimpleNamespace(random=lambda: 1.0)
+    )
+    asked = 0
+
+    async def token(_: web.Request) -> web.Response:
+        nonlocal asked
+        asked += 1
+        await asyncio.sleep(0.85)  # the deadline is 1 s; the backoff would be 0.2 s
+        return web.json_response({"message": "busy"}, status=503)
+
+    app = web.Application()
+    app.router.add_post("/oauth/token", token)
+    async with serve(app) as url:
+        async with BlaaizClient(
+            client_id="c", client_secret=SECRET, base_url=url, timeout=1.0
+        ) as client:
+            with pytest.raises(TokenError) as info:
+                await client.wallets.list()
+    assert info.value.status == 503 and asked == 1

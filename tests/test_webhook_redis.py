@@ -336,3 +336,18 @@ def test_replay_keys_in_redis_are_the_receivers_keys() -> None:
     guard = RedisReplayGuard.from_url("redis://127.0.0.1:1/0")
     key = replay_key(parse_event({"event_id": "abc"}), b"")
     assert guard.key(key) == "blaaiz:webhook:id:abc"
+
+
+async def test_a_holder_whose_claim_lapsed_unclaimed_still_marks_it_done(
+    redis_server: RedisServer,
+) -> None:
+    guard = RedisReplayGuard.from_url(redis_server.url, claim_ttl=0.1)
+    try:
+        owner = await guard.claim("k")
+        assert owner is not None
+        await asyncio.sleep(0.3)  # the handler outran its claim; nobody claimed meanwhile
+        await guard.complete("k", owner)
+        assert (await keys_of(redis_server.url))["blaaiz:webhook:k"][0] == b"done"
+        assert await guard.claim("k") is None
+    finally:
+        await guard.aclose()

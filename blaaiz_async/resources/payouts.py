@@ -12,6 +12,8 @@ from ..errors import (
     MalformedResponseError,
     NotFoundError,
     OutcomeUnknownError,
+    ServerError,
+    ValidationError,
 )
 from ..models import FeeBreakdown, Transaction
 from ..routes import core as routes
@@ -97,10 +99,11 @@ class Payouts(Resource):
         """Send a payout at most once, even when answers are lost: the exactly-once helper.
 
         It sends with the ``merchant_reference`` (yours, or a generated one). When the
-        outcome is unknown (a dropped connection or a timeout after sending), it looks the
-        reference up: found, that transaction is returned; not found, the payout is sent
-        again with the SAME reference, at most ``attempts`` times in all. A reused
-        reference (``DuplicateReferenceError``) returns the existing transaction.
+        outcome is unknown (a dropped connection or a timeout after sending, an unreadable
+        answer, or a 5xx), it looks the reference up: found, that transaction is returned;
+        not found, the payout is sent again with the SAME reference, at most ``attempts``
+        times in all. A reused reference (``DuplicateReferenceError``) returns the existing
+        transaction.
 
         What it promises rests on the API keeping ``merchant_reference`` unique per
         business: a resend after a lookup that did not yet see the payout is refused as a
@@ -112,12 +115,15 @@ class Payouts(Resource):
         validate_payout(body)
         reference = body["merchant_reference"]
         await self._pipeline.authorize(routes.TRANSACTIONS_GET)  # refuses before any payout
-        for attempt in range(1, max(attempts, 1) + 1):
+        attempts = max(attempts, 1)  # fewer than one is one: the payout is sent once
+        for attempt in range(1, attempts + 1):
             try:
                 return await self._call(routes.PAYOUTS_CREATE, json=body)
             except DuplicateReferenceError:
                 return await self._call(routes.TRANSACTIONS_GET, path={"transaction_id": reference})
-            except (OutcomeUnknownError, MalformedResponseError):
+            except (OutcomeUnknownError, MalformedResponseError, ServerError):
+                # A 5xx to a payout (a gateway's 502/504 above all) may come after it was
+                # executed: as unknown as a lost answer, and the engine never resends it.
                 if attempt == attempts:
                     raise
             try:
@@ -131,11 +137,43 @@ def _payout_body(fields: Mapping[str, Any]) -> dict[str, Any]:
     check_fields(fields, PayoutFields, context="payouts.create")
     body = dict(fields)
     extra = body.pop("extra_body", None) or {}
+    _check_extra_body(extra)
     for name in ("from_amount", "to_amount"):
         if body.get(name) is not None:
             body[name] = to_amount(body[name], name, context="payout")
     body["merchant_reference"] = merchant_reference(body.get("merchant_reference"))
     return {**compact(**body), **extra}
+
+
+_DECLARED = PayoutFields.__required_keys__ | PayoutFields.__optional_keys__
+
+
+def _check_extra_body(extra: Mapping[str, Any]) -> None:
+    """``extra_body`` adds fields this release does not know; it may not replace a declared
+    one after its checks (an amount, the reference the lookup uses), nor carry a float."""
+    for name, value in extra.items():
+        if name in _DECLARED:
+            raise ValidationError(
+                f"payouts.create: {name} is a declared field; pass it as {name}=..., not in "
+                "extra_body, so that it is checked",
+                field=name,
+            )
+        if _has_float(value):
+            raise ValidationError(
+                f"payouts.create: extra_body[{name!r}] holds a float, which is not exact; pass "
+                "a Decimal, an int or a string",
+                field=name,
+            )
+
+
+def _has_float(value: Any) -> bool:
+    if isinstance(value, float):
+        return True
+    if isinstance(value, Mapping):
+        return any(_has_float(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_float(v) for v in value)
+    return False
 
 
 class Fees(Resource):
