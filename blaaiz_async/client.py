@@ -96,6 +96,7 @@ class BlaaizClient:
             token_transport: Transport = (
                 transport if http_session is not None else AiohttpTransport(
                     max_connections=2, connect_timeout=connect_timeout, timeout=timeout,
+                    max_response_bytes=max_response_bytes,
                 )
             )  # fmt: skip
         else:

@@ -118,15 +118,35 @@ def _text(raw: bytes) -> str:
 def _malformed(
     route: Route[Any], status: int, problem: str, body: Any, reference: str | None
 ) -> MalformedResponseError:
+    return _malformed_as(MalformedResponseError, route, status, problem, body, reference)
+
+
+def _malformed_as(
+    cls: type[MalformedResponseError],
+    route: Route[Any],
+    status: int,
+    problem: str,
+    body: Any,
+    reference: str | None,
+) -> MalformedResponseError:
     message = f"{route.name}: HTTP {status} with {problem}"
     if not route.idempotent:
         message += (
             "; the server may have acted on the request, so check its outcome before "
             "sending it again" + (f" (merchant_reference {reference!r})" if reference else "")
         )
-    error = MalformedResponseError(message, status=status, body=body, route=route.name)
+    error = cls(message, status=status, body=body, route=route.name)
     error.merchant_reference = reference
     return error
+
+
+def too_large(
+    route: Route[Any], error: MalformedResponseError, *, reference: str | None = None
+) -> MalformedResponseError:
+    """An answer over ``max_response_bytes`` (not read) as ``route``'s error: for a call
+    that may have changed state, it says so and names the ``merchant_reference``."""
+    problem = error.message.removeprefix(f"HTTP {error.status} ")
+    return _malformed_as(type(error), route, error.status, problem, None, reference)
 
 
 def unwrap(route: Route[Any], body: Any) -> Any:
@@ -398,5 +418,6 @@ __all__ = [
     "prepare",
     "server_limit",
     "server_pause",
+    "too_large",
     "unwrap",
 ]

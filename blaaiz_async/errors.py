@@ -38,6 +38,7 @@ import enum
 import json
 import urllib.parse
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from .scopes import Scope, format_scopes
@@ -194,8 +195,9 @@ class WebhookVerificationError(BlaaizError):
 class MalformedResponseError(BlaaizError):
     """A 2xx answer that cannot be read as the route's model.
 
-    ``body`` keeps what arrived (decoded JSON or raw text) so nothing is lost; for a
-    state-changing call the server did act on it, so do not resend blindly.
+    ``body`` keeps what arrived (decoded JSON or raw text, masked, and cut short past
+    ``MAX_KEPT_VALUES`` values); for a state-changing call the server did act on it, so
+    do not resend blindly.
     """
 
     def __init__(self, message: str, *, status: int, body: Any, route: str | None) -> None:
@@ -365,22 +367,58 @@ MAX_KEPT_DEPTH = 64
 TOO_DEEP = "<nested too deeply; not kept>"
 
 
+# What an error keeps of a huge body: this many values in all, then each list or object is
+# cut short with a note of what was left out. Walking, masking and copying 200,000 items
+# took seconds of the event loop; no answer of the API that an error needs is that large.
+MAX_KEPT_VALUES = 10_000
+NOT_KEPT_KEY = "<not kept>"
+
+
 def redact(body: Any, _depth: int = 0) -> Any:
     """``body`` with the values of ``SECRET_KEYS`` masked, at any depth; errors keep this.
 
-    Levels below ``MAX_KEPT_DEPTH`` are replaced by ``TOO_DEEP``, so what an error keeps
-    can always be masked, pickled and printed.
+    Levels below ``MAX_KEPT_DEPTH`` are replaced by ``TOO_DEEP``, and past
+    ``MAX_KEPT_VALUES`` values lists and objects are cut short (a last string item, or a
+    ``NOT_KEPT_KEY`` key, says how many were left out), so what an error keeps can always
+    be masked, pickled and printed, at a bounded cost.
     """
-    if isinstance(body, Mapping | list) and _depth >= MAX_KEPT_DEPTH:
+    return _redact(body, _depth, [MAX_KEPT_VALUES])
+
+
+def _redact(body: Any, depth: int, budget: list[int]) -> Any:
+    kind = type(body)
+    if kind in _PLAIN:
+        return body
+    mapping = kind is dict or (kind is not list and isinstance(body, Mapping))
+    if not mapping and not isinstance(body, list):
+        return body
+    if depth >= MAX_KEPT_DEPTH:
         return TOO_DEEP
-    if isinstance(body, Mapping):
-        return {
-            k: REDACTED if k in SECRET_KEYS and v is not None else redact(v, _depth + 1)
-            for k, v in body.items()
-        }
-    if isinstance(body, list):
-        return [redact(v, _depth + 1) for v in body]
-    return body
+    size = len(body)
+    if mapping:
+        out: dict[Any, Any] = {}
+        for k, v in body.items():
+            if budget[0] <= 0:
+                out[NOT_KEPT_KEY] = f"{size - len(out)} more keys not kept"
+                break
+            budget[0] -= 1
+            if k in SECRET_KEYS and v is not None:
+                out[k] = REDACTED
+            else:
+                out[k] = v if type(v) in _PLAIN else _redact(v, depth + 1, budget)
+        return out
+    items: list[Any] = []
+    for v in body:
+        if budget[0] <= 0:
+            items.append(f"<{size - len(items)} more items not kept>")
+            break
+        budget[0] -= 1
+        items.append(v if type(v) in _PLAIN else _redact(v, depth + 1, budget))
+    return items
+
+
+# Values that hold nothing to walk into or to mask by key (strings are scrubbed by value).
+_PLAIN = frozenset({str, int, float, bool, type(None), Decimal})
 
 
 def _kept_text(body: Any) -> Any:
@@ -426,8 +464,11 @@ def _scrub_text(text: str, forms: tuple[str, ...]) -> str:
 
 
 def _scrub_value(value: Any, forms: tuple[str, ...]) -> Any:
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is str or isinstance(value, str):
         return _scrub_text(value, forms)
+    if kind in _PLAIN:
+        return value
     if isinstance(value, Mapping):
         return {_scrub_value(k, forms): _scrub_value(v, forms) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -24,7 +24,13 @@ from .errors import APIConnectionError, APITimeoutError, BlaaizError
 from .limits.gate import RateGate
 from .retry import PROCESS_RETRY_BUDGET, RetryBudget, RetryPolicy
 from .routes import Route, find_route, normal_method, normal_path, route
-from .transport import HTTPRequest, HTTPResponse, Transport, TransportError
+from .transport import (
+    HTTPRequest,
+    HTTPResponse,
+    ResponseTooLargeError,
+    Transport,
+    TransportError,
+)
 
 log = logging.getLogger("blaaiz_async.http")
 T = TypeVar("T")
@@ -98,7 +104,10 @@ class Pipeline:
     ) -> T:
         """Call a declared route and return its model."""
         prepared = core.prepare(route, path=path, params=params, json=json, headers=self._headers())
-        response, credential = await self._send(route, prepared)
+        try:
+            response, credential = await self._send(route, prepared)
+        except ResponseTooLargeError as error:  # the transport's, as this route's error
+            raise core.too_large(route, error, reference=prepared.merchant_reference) from None
         try:
             return core.decode(route, response, reference=prepared.merchant_reference)
         except BlaaizError as exc:
@@ -120,7 +129,10 @@ class Pipeline:
             served = route(f"request {method} {path}", method, path, None, scopes=())
         raw = attrs.evolve(served, response=None, normalize=None, envelope=(), paginated=False)
         prepared = core.prepare(raw, params=params, json=json, headers=self._headers(), target=path)
-        response, credential = await self._send(raw, prepared)
+        try:
+            response, credential = await self._send(raw, prepared)
+        except ResponseTooLargeError as error:
+            raise core.too_large(raw, error, reference=prepared.merchant_reference) from None
         try:
             return core.decode(raw, response, reference=prepared.merchant_reference)
         except BlaaizError as exc:

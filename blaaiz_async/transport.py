@@ -41,13 +41,49 @@ def _ci(headers: Mapping[str, str]) -> Mapping[str, str]:
     return CIMultiDictProxy(CIMultiDict(headers))
 
 
+# Headers that carry a credential: their values never show in a repr.
+SENSITIVE_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "x-blaaiz-api-key"}
+)
+
+
+class Headers(dict[str, str]):
+    """Request headers: a plain ``dict`` (aiohttp reads it as one) whose ``repr`` masks
+    the credential headers, so a frame's locals in an error report show no token."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        shown = (
+            f"{k!r}: {'***' if k.lower() in SENSITIVE_HEADERS else repr(v)}"
+            for k, v in self.items()
+        )
+        return "{" + ", ".join(shown) + "}"
+
+
+def masked_headers(headers: Mapping[str, str]) -> Headers:
+    return headers if isinstance(headers, Headers) else Headers(headers)
+
+
+class MaskedBytes(bytes):
+    """A body that holds a credential (the token request's form): sent as any ``bytes``,
+    shown as ``b'***'``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} bytes, masked>"
+
+
 @attrs.frozen(slots=True)
 class HTTPRequest:
     """One request as the transport sends it. ``url`` is absolute and already encoded."""
 
     method: str
     url: str
-    headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)  # holds credentials
+    headers: Mapping[str, str] = attrs.field(  # holds credentials: masked in any repr
+        factory=Headers, converter=masked_headers, repr=False
+    )
     body: Body = attrs.field(default=None, repr=False)
     timeout: float | None = None  # seconds for this attempt; None: the transport's default
 
@@ -277,6 +313,8 @@ __all__ = [
     "AiohttpTransport",
     "HTTPRequest",
     "HTTPResponse",
+    "Headers",
+    "MaskedBytes",
     "MockTransport",
     "ResponseTooLargeError",
     "Transport",

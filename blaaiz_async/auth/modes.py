@@ -17,6 +17,7 @@ import attrs
 from ..errors import InsufficientScopeError, PermissionDeniedError
 from ..routes import Route
 from ..scopes import OAUTH_ONLY, Scope, format_scopes
+from ..transport import masked_headers
 from .provider import TokenProvider
 from .token import AccessToken
 
@@ -28,14 +29,27 @@ _TOKEN_HINT = (
 _API_KEY_HINT = "the API key is missing, malformed or disabled"
 
 
+class _Secrets(tuple[str, ...]):
+    """The values to mask, themselves never shown."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} secrets, masked>"
+
+
+def _secrets(values: tuple[str, ...]) -> tuple[str, ...]:
+    return values if isinstance(values, _Secrets) else _Secrets(values)
+
+
 @attrs.frozen(slots=True)
 class Credential:
     """What one attempt carries: its headers, the token a 401 would refer to, and the
     secrets to mask in whatever the server answers."""
 
-    headers: Mapping[str, str] = attrs.field(repr=False)
+    headers: Mapping[str, str] = attrs.field(repr=False, converter=masked_headers)
     token: AccessToken | None = None
-    secrets: tuple[str, ...] = attrs.field(default=(), repr=False)
+    secrets: tuple[str, ...] = attrs.field(default=(), repr=False, converter=_secrets)
 
     def expired(self, now: float | None = None) -> bool:
         return self.token is not None and self.token.is_expired(now)

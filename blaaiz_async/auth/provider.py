@@ -27,6 +27,7 @@ from ..scopes import Scope, format_scopes
 from ..transport import (
     AiohttpTransport,
     HTTPRequest,
+    MaskedBytes,
     ResponseTooLargeError,
     Transport,
     TransportError,
@@ -164,7 +165,7 @@ class ClientCredentialsProvider:
         timeout: float = DEFAULT_TOTAL_TIMEOUT,
     ) -> None:
         self.client_id = client_id
-        self._client_secret = client_secret
+        self._client_secret = _Secret(client_secret)  # never a plain str in a frame's locals
         self.base_url = base_url.rstrip("/")
         self.scopes = frozenset(scopes)
         self.store: TokenStore = store if store is not None else MemoryTokenStore()
@@ -380,30 +381,39 @@ class ClientCredentialsProvider:
         raise AssertionError("unreachable")
 
     async def _fetch_once(self, seconds: float) -> AccessToken:
-        form = {
-            "grant_type": "client_credentials",
-            "client_id": self.client_id,
-            "client_secret": self._client_secret,
-            "scope": format_scopes(self.scopes),
-        }
         url = self.base_url + TOKEN_PATH
         headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
         self.token_requests += 1
         log.debug("requesting access token from %s", url)
         try:
-            return await self._post_token_form(url, form, headers, max(seconds, 0.001))
+            # The form is built inline and masked: no local holds the secret in the clear.
+            return await self._post_token_form(
+                url,
+                MaskedBytes(
+                    urllib.parse.urlencode(
+                        {
+                            "grant_type": "client_credentials",
+                            "client_id": self.client_id,
+                            "client_secret": self._client_secret.reveal(),
+                            "scope": format_scopes(self.scopes),
+                        }
+                    ).encode()
+                ),
+                headers,
+                max(seconds, 0.001),
+            )
         except TokenError as exc:
-            exc.scrub((self._client_secret,))  # a token endpoint may echo what it was sent
+            exc.scrub((self._client_secret.reveal(),))  # an endpoint may echo what it was sent
             raise
 
     async def _post_token_form(
-        self, url: str, form: dict[str, str], headers: dict[str, str], seconds: float
+        self, url: str, form: MaskedBytes, headers: dict[str, str], seconds: float
     ) -> AccessToken:
         request = HTTPRequest(
             "POST",
             url,
             {**headers, "Content-Type": "application/x-www-form-urlencoded"},
-            urllib.parse.urlencode(form).encode(),
+            form,
             seconds,
         )
         try:
@@ -449,6 +459,27 @@ class ClientCredentialsProvider:
             yield own
         finally:
             await own.aclose()
+
+
+class _Secret:
+    """The client secret, shown as ``'***'`` wherever it is printed (a frame's locals in an
+    error report included); ``reveal()`` where it is sent."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "'***'"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> Any:
+        raise TypeError("the client secret is not pickled")
 
 
 def _decode_json(raw: bytes) -> Any:
