@@ -32,7 +32,7 @@ N, PER = 20, 2.0
 # Admission times are taken when a caller wakes, a few ms after its slot on a busy
 # machine; windows are measured this much shorter so that lateness is not read as excess.
 # (A lost update between processes would put two slots at the same instant.)
-WAKE_TOLERANCE = 0.05
+WAKE_TOLERANCE = 0.25  # a busy 2-core machine wakes callers late; a lost update doubles a window
 
 
 def run_workers(target: Any, args_for: list[tuple[Any, ...]], tmp: Path) -> list[dict[str, Any]]:

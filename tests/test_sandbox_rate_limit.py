@@ -242,14 +242,17 @@ def test_the_cli_sandbox_takes_the_rate_limit() -> None:
     try:
         assert proc.stdout is not None
         lines: dict[str, str] = {}
+        saw_limit = False
         while "BLAAIZ_CLIENT_SECRET" not in lines:
             line = proc.stdout.readline()
             assert line, proc.stderr.read() if proc.stderr else "no output"
             name, sep, value = line.partition("=")
-            if sep:
+            if line.startswith("# rate limit:"):
+                assert line.strip() == "# rate limit: 2 requests per 30s per account"
+                saw_limit = True
+            elif sep:
                 lines[name] = value.split()[0]
-            elif line.startswith("rate limit:"):
-                assert line.strip() == "rate limit: 2 requests per 30s per account"
+        assert saw_limit
 
         async def probe() -> list[tuple[int, str]]:
             async with BlaaizClient(

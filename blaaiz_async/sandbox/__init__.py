@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 import threading
 from collections.abc import Iterator, Sequence
@@ -26,6 +27,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 
 from ..config import API_RATE_LIMIT_WINDOW
 from ..limits.limit import RateLimit
@@ -37,6 +39,22 @@ from .app import build_app
 from .delivery import DEFAULT_RETRY_DELAYS, DEFAULT_TIMEOUT, WebhookSender
 from .handlers.collections import settle_collection
 from .state import Fault, Record, SandboxState
+
+# One INFO line per request when ``Sandbox(log_requests=True)``: method, path, status, time.
+request_log = logging.getLogger("blaaiz_async.sandbox.requests")
+
+
+class _RequestLogger(AbstractAccessLogger):
+    """Method, path (no query string) and status only: no header, body or token is logged."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info(
+            "%s %s %d %.1fms", request.method, request.path, response.status, time * 1000
+        )
+
+    @property
+    def enabled(self) -> bool:
+        return self.logger.isEnabledFor(logging.INFO)
 
 
 class Sandbox:
@@ -63,11 +81,15 @@ class Sandbox:
         webhook_timeout: float = DEFAULT_TIMEOUT,
         rate_limit: int | None = None,
         rate_window: float = API_RATE_LIMIT_WINDOW,
+        log_requests: bool = False,
     ) -> None:
         """``webhook_secret`` signs the webhooks it sends (random by default); a failed
-        delivery is retried after each of ``webhook_retry_delays`` seconds."""
+        delivery is retried after each of ``webhook_retry_delays`` seconds.
+        ``log_requests``: one INFO line per request on the ``blaaiz_async.sandbox.requests``
+        logger (method, path, status)."""
         self.host = host
         self.port = port
+        self.log_requests = log_requests
         self.state = SandboxState(
             token_ttl=token_ttl,
             echo_scope=echo_scope,
@@ -92,11 +114,23 @@ class Sandbox:
 
     async def start(self) -> Sandbox:
         app = build_app(self.state, self.latency)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await runner.setup()
+        if self.log_requests:
+            runner = web.AppRunner(
+                app,
+                handle_signals=False,
+                access_log=request_log,
+                access_log_class=_RequestLogger,
+            )
+        else:
+            runner = web.AppRunner(app, access_log=None, handle_signals=False)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self.port))
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, self.port))
+        except OSError:
+            sock.close()
+            raise
+        await runner.setup()
         self.port = sock.getsockname()[1]
         site = web.SockSite(runner, sock)
         await site.start()
@@ -123,9 +157,16 @@ class Sandbox:
 
     # -- set-up --------------------------------------------------------------------------
 
-    def add_client(self, scopes: ScopesArg = None) -> tuple[str, str]:
-        """Register OAuth credentials holding ``scopes`` (default: every scope)."""
-        return self.state.add_client(scopes)
+    def add_client(
+        self,
+        scopes: ScopesArg = None,
+        *,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+    ) -> tuple[str, str]:
+        """Register OAuth credentials holding ``scopes`` (default: every scope); random
+        unless ``client_id``/``client_secret`` fix them."""
+        return self.state.add_client(scopes, client_id=client_id, client_secret=client_secret)
 
     def add_api_key(self) -> str:
         return self.state.add_api_key()

@@ -12,14 +12,21 @@ Used by the demo, the multi-process tests and the benchmarks: P real OS processe
         processes=8,
     )
     assert report.failed == 0 and sb.token_requests == 1
+    p50, p95, p99 = report.latency_percentiles(50, 95, 99)
+
+A worker that cannot start (its store or client refuses the spec) makes ``run_fleet``
+raise ``FleetStartError`` with the worker's reason at once, instead of waiting out
+``start_timeout``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import multiprocessing
 import os
 import queue
+import random
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -51,6 +58,15 @@ class FleetSpec:
     rate_limit: Any = None  # a RateLimit for the clients; None: no client-side limit
 
 
+# Latencies a worker sends back at most: a uniform sample beyond that keeps the
+# percentiles honest while the result stays small enough for a queue.
+LATENCY_SAMPLE_SIZE = 10_000
+
+
+class FleetStartError(RuntimeError):
+    """A worker process could not start: the message says which and why."""
+
+
 @attrs.frozen(kw_only=True)
 class WorkerReport:
     pid: int
@@ -59,6 +75,12 @@ class WorkerReport:
     errors: dict[str, int]
     token_requests: int
     elapsed: float
+    # Failed calls the server answered with an HTTP status: each reached it at least once
+    # (so requests - ok - answered_failures counts the resends).
+    answered_failures: int = 0
+    # Seconds per call (ok or failed), every call or a uniform sample of them.
+    latencies: list[float] = attrs.field(factory=list, repr=False)
+    calls: int = 0  # calls made, of which ``latencies`` may be a sample
 
 
 @attrs.frozen(kw_only=True)
@@ -89,6 +111,34 @@ class FleetReport:
     def token_requests(self) -> int:
         """Token requests the workers made, by their own count."""
         return sum(w.token_requests for w in self.workers)
+
+    @property
+    def answered_failures(self) -> int:
+        return sum(w.answered_failures for w in self.workers)
+
+    def latency_percentiles(self, *percents: float) -> tuple[float, ...]:
+        """Seconds per call at each percentile (nearest rank) over every worker's calls;
+        NaN when no call was made. Workers that sampled are weighted by their call count."""
+        weighted: list[tuple[float, float]] = []
+        for w in self.workers:
+            if w.latencies:
+                weight = max(w.calls, len(w.latencies)) / len(w.latencies)
+                weighted.extend((seconds, weight) for seconds in w.latencies)
+        return tuple(_percentile(weighted, p) for p in percents)
+
+
+def _percentile(weighted: list[tuple[float, float]], percent: float) -> float:
+    if not weighted:
+        return math.nan
+    ordered = sorted(weighted)
+    total = sum(weight for _, weight in ordered)
+    rank = max(percent / 100 * total, ordered[0][1])
+    seen = 0.0
+    for seconds, weight in ordered:
+        seen += weight
+        if seen >= rank - 1e-9:
+            return seconds
+    return ordered[-1][0]
 
 
 async def run_fleet(
@@ -121,9 +171,12 @@ def _run_fleet_blocking(
     for p in procs:
         p.start()
     try:
-        deadline = time.monotonic() + start_timeout
-        for _ in procs:
-            ready.get(timeout=max(deadline - time.monotonic(), 0.1))
+        try:
+            _wait_until_ready(procs, ready, start_timeout)
+        except FleetStartError:
+            for p in procs:
+                p.kill()
+            raise
         if on_start is not None:
             on_start([p.pid for p in procs if p.pid is not None])
         started = time.monotonic()
@@ -145,47 +198,97 @@ def _run_fleet_blocking(
     return FleetReport(workers=reports, elapsed=elapsed)
 
 
+def _wait_until_ready(procs: list[Any], ready: Any, start_timeout: float) -> None:
+    """Every worker says it is ready; one that says why it cannot start, or dies first,
+    fails the whole fleet now rather than after ``start_timeout``."""
+    deadline = time.monotonic() + start_timeout
+    waiting = len(procs)
+    while waiting:
+        try:
+            item = ready.get(timeout=0.2)
+        except queue.Empty:
+            for p in procs:
+                if p.exitcode is not None:
+                    raise FleetStartError(
+                        f"worker process {p.pid} exited (code {p.exitcode}) before it was ready"
+                    ) from None
+            if time.monotonic() > deadline:
+                raise FleetStartError(
+                    f"{waiting} of {len(procs)} worker processes not ready after {start_timeout:g}s"
+                ) from None
+            continue
+        if isinstance(item, dict):
+            raise FleetStartError(f"worker process {item['pid']} cannot start: {item['error']}")
+        waiting -= 1
+
+
 def _worker(spec: FleetSpec, ready: Any, go: Any, results: Any) -> None:
     if spec.log_level:
         import logging
 
         logging.basicConfig(level=spec.log_level)
     report = asyncio.run(_worker_main(spec, ready, go))
-    results.put(attrs.asdict(report))
+    if report is not None:
+        results.put(attrs.asdict(report))
 
 
-async def _worker_main(spec: FleetSpec, ready: Any, go: Any) -> WorkerReport:
+async def _worker_main(spec: FleetSpec, ready: Any, go: Any) -> WorkerReport | None:
+    """The worker's calls, or None (and its reason on ``ready``) if it cannot start."""
     from ..auth.provider import ClientCredentialsProvider
     from ..client import BlaaizClient
+    from ..errors import APIStatusError, InsufficientScopeError
 
-    store = spec.store() if spec.store is not None else None
+    try:
+        store = spec.store() if spec.store is not None else None
+        client = BlaaizClient(
+            client_id=spec.client_id,
+            client_secret=spec.client_secret,
+            base_url=spec.url,
+            scopes=spec.scopes,
+            token_store=store,
+            rate_limit=spec.rate_limit,
+        )
+    except Exception as exc:
+        ready.put({"pid": os.getpid(), "error": f"{type(exc).__name__}: {exc}"})
+        return None
     errors: Counter[str] = Counter()
-    ok = 0
-    async with BlaaizClient(
-        client_id=spec.client_id,
-        client_secret=spec.client_secret,
-        base_url=spec.url,
-        scopes=spec.scopes,
-        token_store=store,
-        rate_limit=spec.rate_limit,
-    ) as client:
+    ok = answered = calls = 0
+    latencies: list[float] = []
+    sampler = random.Random()
+    async with client:
         ready.put(os.getpid())
         await asyncio.to_thread(go.wait)
         started = time.monotonic()
         deadline = started + spec.duration if spec.duration is not None else None
 
+        def record(seconds: float) -> None:
+            nonlocal calls
+            calls += 1
+            if len(latencies) < LATENCY_SAMPLE_SIZE:
+                latencies.append(seconds)
+            else:  # reservoir sampling: every call equally likely to be kept
+                slot = sampler.randrange(calls)
+                if slot < LATENCY_SAMPLE_SIZE:
+                    latencies[slot] = seconds
+
         async def one(index: int) -> None:
-            nonlocal ok
+            nonlocal ok, answered
             n = 0
             while (deadline is None and n < spec.calls) or (
                 deadline is not None and time.monotonic() < deadline
             ):
                 n += 1
+                began = time.monotonic()
                 try:
                     await _operation(client, spec, f"{os.getpid()}-{index}-{n}")
                     ok += 1
                 except Exception as exc:
                     errors[type(exc).__name__] += 1
+                    if isinstance(exc, APIStatusError) and not isinstance(
+                        exc, InsufficientScopeError
+                    ):
+                        answered += 1
+                record(time.monotonic() - began)
                 if spec.pause:
                     await asyncio.sleep(spec.pause)
 
@@ -204,6 +307,9 @@ async def _worker_main(spec: FleetSpec, ready: Any, go: Any) -> WorkerReport:
         errors=dict(errors),
         token_requests=token_requests,
         elapsed=elapsed,
+        answered_failures=answered,
+        latencies=latencies,
+        calls=calls,
     )
 
 

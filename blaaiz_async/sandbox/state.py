@@ -92,6 +92,17 @@ class Fault:
 FAULT_ROUTES: tuple[str, ...] = ("oauth.token", *ROUTES)
 
 
+def _credential_part(name: str, value: str | None) -> str | None:
+    """A given client id or secret, as the token form carries it: printable, no spaces."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value or not value.isprintable() or " " in value:
+        raise ConfigurationError(
+            f"{name} must be a non-empty string of printable characters without spaces"
+        )
+    return value
+
+
 def new_id() -> str:
     return str(uuid.uuid4())
 
@@ -149,10 +160,20 @@ class SandboxState:
 
     # -- credentials and tokens -------------------------------------------------------------
 
-    def add_client(self, scopes: ScopesArg = None) -> tuple[str, str]:
+    def add_client(
+        self,
+        scopes: ScopesArg = None,
+        *,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+    ) -> tuple[str, str]:
+        """Register credentials (random unless given: fixed ones let a ``.env`` outlive a
+        restart of the sandbox). A given id replaces the credential of that id."""
         granted = parse_scopes(scopes) if scopes is not None else frozenset(Scope)
-        client_id = "sbx_" + secrets.token_hex(8)
-        secret = "sbxsec_" + secrets.token_urlsafe(24)
+        client_id = _credential_part("client_id", client_id) or "sbx_" + secrets.token_hex(8)
+        secret = _credential_part("client_secret", client_secret) or (
+            "sbxsec_" + secrets.token_urlsafe(24)
+        )
         self.credentials[client_id] = Credential(
             client_id=client_id, client_secret=secret, scopes=granted
         )

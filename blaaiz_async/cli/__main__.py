@@ -1,0 +1,3 @@
+from blaaiz_async.cli import main
+
+raise SystemExit(main())

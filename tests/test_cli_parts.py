@@ -1,0 +1,93 @@
+"""The pure parts under the command line: the .env reader and the table of likely causes
+for a refused token."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from blaaiz_async.cli.diagnosis import CAUSES, classify, explain
+from blaaiz_async.cli.envfile import EnvFileError, load_env_file, parse_env
+from blaaiz_async.errors import TokenError
+
+# -- .env -------------------------------------------------------------------------------------
+
+
+def test_env_lines_as_the_sandbox_prints_them_and_as_people_write_them() -> None:
+    text = "\n".join(
+        [
+            "# blaaiz-async sandbox on http://127.0.0.1:8787",
+            "BLAAIZ_BASE_URL=http://127.0.0.1:8787",
+            "",
+            "export BLAAIZ_CLIENT_ID = acme  # a comment",
+            "BLAAIZ_CLIENT_SECRET='a#b c'",
+            'BLAAIZ_WEBHOOK_SECRET="x\\"y\\\\z"  # quoted',
+            "EMPTY=",
+        ]
+    )
+    assert parse_env(text) == {
+        "BLAAIZ_BASE_URL": "http://127.0.0.1:8787",
+        "BLAAIZ_CLIENT_ID": "acme",
+        "BLAAIZ_CLIENT_SECRET": "a#b c",
+        "BLAAIZ_WEBHOOK_SECRET": 'x"y\\z',
+        "EMPTY": "",
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("just words", "line 1 is not KEY=VALUE"),
+        ("A=1\n1BAD=2", "line 2 is not KEY=VALUE"),
+        ("A='open", "quote is not closed"),
+        ('A="x" trailing', "after the closing quote"),
+    ],
+)
+def test_env_lines_it_does_not_understand_are_refused(text: str, reason: str) -> None:
+    with pytest.raises(EnvFileError, match=reason):
+        parse_env(text)
+
+
+def test_the_environment_wins_over_the_file_and_only_blaaiz_names_are_read(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / ".env"
+    path.write_text("BLAAIZ_CLIENT_ID=from-file\nBLAAIZ_BASE_URL=http://x\nPATH=/nowhere\n")
+    environ = {"BLAAIZ_CLIENT_ID": "from-env"}
+    assert load_env_file(path, environ) == ["BLAAIZ_BASE_URL"]
+    assert environ == {"BLAAIZ_CLIENT_ID": "from-env", "BLAAIZ_BASE_URL": "http://x"}
+
+
+# -- likely causes ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "kind"),
+    [
+        (401, "invalid_client", "invalid_client"),
+        (400, "invalid_client", "invalid_client"),
+        (401, None, "invalid_client"),
+        (400, "invalid_scope", "invalid_scope"),
+        (403, None, "forbidden"),
+        (429, None, "unavailable"),
+        (503, None, "unavailable"),
+        (400, "unsupported_grant_type", "other"),
+        (None, None, "unreachable"),
+    ],
+)
+def test_a_refusal_is_classified_by_status_and_oauth_error(
+    status: int | None, error: str | None, kind: str
+) -> None:
+    assert classify(TokenError("refused", status=status, error=error)) == kind
+
+
+def test_the_causes_name_what_a_person_can_check() -> None:
+    text = " ".join(" ".join(causes) for causes in CAUSES.values())
+    for words in ("rotated", "scope", "API access", "allow-listed IP", "expired"):
+        assert words in text
+    lines = explain(TokenError("HTTP 403", status=403), "https://api-prod.blaaiz.com")
+    assert lines[0] == "the token endpoint refused: HTTP 403"
+    assert any("allow-listed" in line for line in lines)
+    down = TokenError("could not reach the token endpoint: connection refused (x:1)")
+    assert explain(down, "http://x:1")[0] == "cannot reach http://x:1: connection refused (x:1)"
