@@ -200,11 +200,15 @@ class Pipeline:
                 decision.error.scrub(credential.secrets)
                 raise decision.error
             if isinstance(decision, core.Retry):
-                budget.spent()
+                if not (isinstance(outcome, HTTPResponse) and outcome.status == 429):
+                    budget.spent()  # a 429 is the rate budget's business, not a failure
                 log.info("%s: %s; retry in %.2fs", route.name, decision.reason, decision.delay)
                 await asyncio.sleep(decision.delay)
             elif not await self.auth.rejected(credential, expired=decision.expired):
-                raise core.error_from(route, outcome, note=self.auth.hint)  # type: ignore[arg-type]
+                assert isinstance(outcome, HTTPResponse)
+                error = core.error_from(route, outcome, note=self.auth.hint)
+                error.scrub(credential.secrets)
+                raise error
             attempt = attempt.after(decision)
 
     async def _attempt(

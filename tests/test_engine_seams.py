@@ -158,3 +158,15 @@ async def test_a_failing_api_gets_a_share_more_traffic_not_every_retry() -> None
                 await client.wallets.list()
     calls = len(transport.requests) - 1  # the token request
     assert calls <= 100 + 10  # without the budget: 300 (each call and its two retries)
+
+
+async def test_a_429_storm_does_not_spend_the_retry_budget() -> None:
+    answers = iter(
+        [HTTPResponse(429, {"Retry-After": "0"}, b"{}")] * 30
+        + [HTTPResponse(200, {}, json.dumps(WALLETS).encode())]
+    )
+    transport = api({"GET /api/external/wallet": lambda _: next(answers)}, scope="wallet:read")
+    budget = RetryBudget(capacity=4, ratio=0.1)
+    async with client_for(transport, retry_budget=budget) as client:
+        assert await client.wallets.list()  # 30 429s waited out
+    assert budget.tokens == 4  # none spent: 5xx retries stay available after a 429 storm
