@@ -307,8 +307,10 @@ async def test_providers_set_after_the_client_is_made_are_used(sandbox: Sandbox)
     _reset_globals()
     client = sandbox_client(sandbox)
     telemetry: Telemetry = client._pipeline.telemetry
-    # No SDK provider, no hooks, DEBUG off: nothing observes, the engine skips it all.
+    # No SDK provider, no hooks, DEBUG off: nothing observes, the engine skips it all,
+    # watching the API's globals (its getters read os.environ, a cost per call).
     assert telemetry.operation(ROUTES["wallets.list"]) is None
+    assert telemetry.otel is not None and telemetry.otel._globals is not None
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))

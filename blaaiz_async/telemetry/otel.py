@@ -29,6 +29,7 @@ SCHEMA_URL = "https://opentelemetry.io/schemas/1.26.0"
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)
 
 Attributes = Mapping[str, str | int | float | bool]
+_UNSET: Any = object()
 
 
 class Instruments:
@@ -99,33 +100,44 @@ class Otel:
         self._meter_provider = metrics.get_meter_provider
         self._idle_tracers: tuple[type, ...] = (trace.ProxyTracerProvider, trace.NoOpTracerProvider)
         idle_meters: list[type] = [metrics.NoOpMeterProvider]
-        proxy = getattr(
-            importlib.import_module("opentelemetry.metrics._internal"), "_ProxyMeterProvider", None
-        )
+        internal = importlib.import_module("opentelemetry.metrics._internal")
+        proxy = getattr(internal, "_ProxyMeterProvider", None)
         if isinstance(proxy, type):
             idle_meters.append(proxy)
         self._idle_meters = tuple(idle_meters)
         self.suppress_http_key = _suppress_http_key(context)
-        self._seen_tracers: object = None
-        self._seen_meters: object = None
+        # The public getters look at os.environ on every call (microseconds, as much as a
+        # whole call of the engine); what they return is a module global set once by
+        # set_*_provider, so that global is what is watched, where this API has it.
+        has_globals = hasattr(trace, "_TRACER_PROVIDER") and hasattr(internal, "_METER_PROVIDER")
+        self._globals: tuple[Any, Any] | None = (trace, internal) if has_globals else None
+        self._seen_tracers: object = _UNSET
+        self._seen_meters: object = _UNSET
         self._current: Instruments | None = None
 
     def current(self) -> Instruments | None:
         """The instruments for the global providers now, ``None`` while nothing records."""
-        tracers, meters = self._tracer_provider(), self._meter_provider()
+        if self._globals is not None:
+            tracers, meters = self._globals[0]._TRACER_PROVIDER, self._globals[1]._METER_PROVIDER
+        else:
+            tracers, meters = self._tracer_provider(), self._meter_provider()
         if tracers is self._seen_tracers and meters is self._seen_meters:
             return self._current
         return self._switch(tracers, meters)
 
-    def _switch(self, tracers: TracerProvider, meters: MeterProvider) -> Instruments | None:
+    def _switch(self, seen_tracers: object, seen_meters: object) -> Instruments | None:
         from .. import __version__
 
+        # The public getters: they also load a provider named by OTEL_PYTHON_*_PROVIDER
+        # (which sets the global, so the next call switches once more, to it).
+        tracers: TracerProvider = self._tracer_provider()
+        meters: MeterProvider = self._meter_provider()
         tracer = None
         if not isinstance(tracers, self._idle_tracers):
             tracer = tracers.get_tracer(SCOPE, __version__, schema_url=SCHEMA_URL)
         made = None if isinstance(meters, self._idle_meters) else Meters(meters, __version__)
         current = Instruments(tracer, made) if tracer is not None or made is not None else None
-        self._seen_tracers, self._seen_meters, self._current = tracers, meters, current
+        self._seen_tracers, self._seen_meters, self._current = seen_tracers, seen_meters, current
         return current
 
     # -- spans -----------------------------------------------------------------------------
@@ -185,7 +197,6 @@ def _suppress_http_key(context: Any) -> object | None:
     return found
 
 
-_UNSET: Any = object()
 _loaded: Otel | None = _UNSET
 
 
