@@ -164,6 +164,8 @@ async def test_a_retried_get_is_two_attempt_spans_under_one_operation(
     sandbox.fail_next("wallets.list", status=503)
     async with sandbox_client(sandbox) as client:
         assert await client.wallets.list()
+        # The call gave its context back: its span is not current after it.
+        assert not trace.get_current_span().get_span_context().is_valid
     [operation] = otel.named("wallets.list")
     attempts = sorted(otel.named("GET /api/external/wallet"), key=lambda s: s.start_time or 0)
     assert len(attempts) == 2
@@ -253,8 +255,23 @@ async def test_a_cancelled_call_ends_its_spans_as_errors(otel: Captured) -> None
         assert span.status.status_code is StatusCode.ERROR
         assert span.attributes is not None
         assert span.attributes["error.type"] == "asyncio.exceptions.CancelledError"
-    # The call's context was given back: nothing of it is current any more.
-    assert not trace.get_current_span().get_span_context().is_valid
+
+
+async def test_concurrent_calls_keep_their_attempts_apart(otel: Captured) -> None:
+    async def slow(request: HTTPRequest) -> HTTPResponse:
+        await asyncio.sleep(0.01)
+        return HTTPResponse(200, {}, WALLETS)
+
+    async with mock_client(mock_api(slow)) as client:
+        with trace.get_tracer("test").start_as_current_span("job") as job:
+            await asyncio.gather(*(client.wallets.list() for _ in range(10)))
+    operations = {s.context.span_id: s for s in otel.named("wallets.list")}
+    attempts = otel.named("GET /api/external/wallet")
+    assert len(operations) == len(attempts) == 10
+    assert {a.parent.span_id for a in attempts if a.parent} == set(operations)
+    assert all(
+        o.parent and o.parent.span_id == job.get_span_context().span_id for o in operations.values()
+    )
 
 
 async def test_a_lost_connection_names_its_kind(otel: Captured) -> None:
