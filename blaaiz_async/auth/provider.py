@@ -212,9 +212,9 @@ class ClientCredentialsProvider:
         return await self._refresh.run(self._obtain)
 
     async def invalidate(self, token: AccessToken) -> None:
-        self._telemetry.invalidated(token)
-        if token.fingerprint not in self._rejected:
+        if token.fingerprint not in self._rejected:  # reported once per token
             self._rejected.append(token.fingerprint)
+            self._telemetry.invalidated(token)
         if self._local is not None and self._local.value == token.value:
             self._local = None
             log.info("access token %s rejected; dropped", token.fingerprint)
