@@ -40,6 +40,7 @@ from .resources.wallets import Currencies, Wallets
 from .resources.webhooks import Webhooks
 from .retry import PROCESS_RETRY_BUDGET, RetryBudget, RetryPolicy
 from .scopes import Scope, ScopesArg, format_scopes, parse_scopes
+from .telemetry import Hooks
 from .transport import DEFAULT_MAX_RESPONSE_BYTES, AiohttpTransport, Transport
 
 
@@ -56,6 +57,9 @@ class BlaaizClient:
     minute by default, ``None`` for no client-side limit.
     ``transport`` replaces HTTP entirely (``blaaiz_async.testing.MockTransport``, the
     sandbox's in-process transport).
+    ``hooks`` (``blaaiz_async.telemetry.Hooks``) are called back as calls go: attempts,
+    retries, rate-limit waits, tokens, unknown outcomes. OpenTelemetry needs no argument:
+    with ``opentelemetry-api`` installed, the global providers are used.
     """
 
     def __init__(
@@ -78,6 +82,7 @@ class BlaaizClient:
         rate_limit: RateLimit | None = API_RATE_LIMIT,
         http_session: aiohttp.ClientSession | None = None,
         transport: Transport | None = None,
+        hooks: Hooks | None = None,
     ) -> None:
         if http_session is not None and transport is not None:
             raise ConfigurationError(
@@ -105,7 +110,7 @@ class BlaaizClient:
         self._auth = choose_auth(
             base_url=self.base_url, client_id=client_id, client_secret=client_secret,
             scopes=scopes, token_store=token_store, token_provider=token_provider,
-            api_key=api_key, token_transport=token_transport, timeout=timeout,
+            api_key=api_key, token_transport=token_transport, timeout=timeout, hooks=hooks,
         )  # fmt: skip
         self._bind(
             Pipeline(
@@ -121,8 +126,10 @@ class BlaaizClient:
                 gate=RateGate(self._auth.store, f"{self.base_url}|{self._auth.account}", rate_limit)
                 if rate_limit is not None
                 else None,
+                hooks=hooks,
             )
         )
+        self._hooks = hooks
 
     def _bind(self, pipeline: Pipeline) -> None:
         self._pipeline = p = pipeline
@@ -221,6 +228,8 @@ class BlaaizClient:
             await self._pipeline.gate.aclose()
         for transport in dict.fromkeys(self._transports):
             await transport.aclose()
+        if self._hooks is not None:
+            await self._hooks.drain()  # async hooks still running finish (or are cancelled)
 
     def __del__(self, _warn: Any = warnings.warn) -> None:
         if getattr(self, "_closed", True) or "_view_of" in self.__dict__:
@@ -247,6 +256,7 @@ def choose_auth(
     api_key: str | None,
     token_transport: Transport,
     timeout: float,
+    hooks: Hooks | None = None,
 ) -> Auth:
     """A custom provider, else OAuth credentials, else a legacy key (OAuth wins)."""
     if token_provider is not None:
@@ -273,6 +283,7 @@ def choose_auth(
             store=token_store,
             transport=token_transport,
             timeout=timeout,
+            hooks=hooks,
         )
         return TokenAuth(provider, requested=requested, owns_provider=True)
     key = api_key if api_key is not None else os.environ.get("BLAAIZ_API_KEY")

@@ -24,6 +24,8 @@ from .errors import APIConnectionError, APITimeoutError, BlaaizError
 from .limits.gate import RateGate
 from .retry import PROCESS_RETRY_BUDGET, RetryBudget, RetryPolicy
 from .routes import Route, find_route, normal_method, normal_path, route
+from .telemetry import Hooks, Operation, Telemetry
+from .telemetry.observer import labels
 from .transport import (
     HTTPRequest,
     HTTPResponse,
@@ -62,6 +64,7 @@ class Pipeline:
         options: Options,
         max_concurrency: int,
         gate: RateGate | None = None,
+        hooks: Hooks | None = None,
     ) -> None:
         self.base_url = base_url
         self.transport = transport
@@ -69,6 +72,7 @@ class Pipeline:
         self.options = options
         self.gate = gate
         self._slots = asyncio.Semaphore(max_concurrency)
+        self.telemetry = Telemetry(hooks, base_url=base_url)
 
     def with_options(
         self,
@@ -163,71 +167,77 @@ class Pipeline:
         deadline = time.monotonic() + timeout
         attempt = core.Attempt()
         url = self.base_url + prepared.target
-        while True:
-            if self.gate is not None:  # a slot of the rate budget first, then a connection
-                await self.gate.admit(route, max_wait=deadline - time.monotonic())
-            async with self._slots:
-                credential = await self.auth.credential(route) if route.auth else ANONYMOUS
-                outcome = await self._attempt(
-                    HTTPRequest(
-                        prepared.method,
-                        url,
-                        {**prepared.headers, **credential.headers},
-                        prepared.body,
-                        timeout,
-                    ),
+        op = self.telemetry.operation(route)  # None: nothing observes this call
+        try:
+            while True:
+                if self.gate is not None:  # a slot of the rate budget first, then a connection
+                    waited = await self.gate.admit(route, max_wait=deadline - time.monotonic())
+                    if op is not None:
+                        op.rate_limited(waited)
+                async with self._slots:
+                    credential = await self.auth.credential(route) if route.auth else ANONYMOUS
+                    outcome = await self._attempt(
+                        HTTPRequest(
+                            prepared.method,
+                            url,
+                            {**prepared.headers, **credential.headers},
+                            prepared.body,
+                            timeout,
+                        ),
+                        op,
+                    )
+                if self.gate is not None and isinstance(outcome, HTTPResponse):
+                    await self.gate.observe(route, outcome)
+                decision = core.decide(
                     route,
+                    attempt,
+                    outcome,
+                    policy=policy,
+                    remaining=deadline - time.monotonic(),
+                    can_reauthenticate=credential.token is not None,
+                    credential_expired=credential.expired(),
+                    hint=self.auth.hint,
+                    reference=prepared.merchant_reference,
+                    budget_allows_retry=budget.allows_retry,
                 )
-            if self.gate is not None and isinstance(outcome, HTTPResponse):
-                await self.gate.observe(route, outcome)
-            decision = core.decide(
-                route,
-                attempt,
-                outcome,
-                policy=policy,
-                remaining=deadline - time.monotonic(),
-                can_reauthenticate=credential.token is not None,
-                credential_expired=credential.expired(),
-                hint=self.auth.hint,
-                reference=prepared.merchant_reference,
-                budget_allows_retry=budget.allows_retry,
-            )
-            if isinstance(decision, core.Done):
-                assert isinstance(outcome, HTTPResponse)
-                budget.earned()
-                return outcome, credential
-            if isinstance(decision, core.Fail):
-                decision.error.scrub(credential.secrets)
-                raise decision.error
-            if isinstance(decision, core.Retry):
-                if not (isinstance(outcome, HTTPResponse) and outcome.status == 429):
-                    budget.spent()  # a 429 is the rate budget's business, not a failure
-                log.info("%s: %s; retry in %.2fs", route.name, decision.reason, decision.delay)
-                await asyncio.sleep(decision.delay)
-            elif not await self.auth.rejected(credential, expired=decision.expired):
-                assert isinstance(outcome, HTTPResponse)
-                error = core.error_from(route, outcome, note=self.auth.hint)
-                error.scrub(credential.secrets)
-                raise error
-            attempt = attempt.after(decision)
+                if isinstance(decision, core.Done):
+                    assert isinstance(outcome, HTTPResponse)
+                    budget.earned()
+                    if op is not None:
+                        op.end()
+                    return outcome, credential
+                if isinstance(decision, core.Fail):
+                    decision.error.scrub(credential.secrets)
+                    raise decision.error
+                if isinstance(decision, core.Retry):
+                    if not (isinstance(outcome, HTTPResponse) and outcome.status == 429):
+                        budget.spent()  # a 429 is the rate budget's business, not a failure
+                    name = labels(route.name, route.path)[0]  # no filled path in a log line
+                    log.info("%s: %s; retry in %.2fs", name, decision.reason, decision.delay)
+                    if op is not None:
+                        status = outcome.status if isinstance(outcome, HTTPResponse) else None
+                        op.retry(decision.reason, decision.delay, status)
+                    await asyncio.sleep(decision.delay)
+                elif not await self.auth.rejected(credential, expired=decision.expired):
+                    assert isinstance(outcome, HTTPResponse)
+                    error = core.error_from(route, outcome, note=self.auth.hint)
+                    error.scrub(credential.secrets)
+                    raise error
+                attempt = attempt.after(decision)
+        except BaseException as exc:  # cancellation too: the call's spans always end
+            if op is not None:
+                op.end(exc)
+            raise
 
     async def _attempt(
-        self, request: HTTPRequest, route: Route[Any]
+        self, request: HTTPRequest, op: Operation | None
     ) -> HTTPResponse | TransportError:
-        if not log.isEnabledFor(logging.DEBUG):
-            try:
-                return await self.transport.send(request)
-            except TransportError as failure:
-                return failure
-        started = time.perf_counter()
+        if op is not None:
+            return await op.send(self.transport, request)
         try:
-            response = await self.transport.send(request)
+            return await self.transport.send(request)
         except TransportError as failure:
-            log.debug("%s %s: %s", request.method, route.path, failure)
             return failure
-        elapsed = (time.perf_counter() - started) * 1e3
-        log.debug("%s %s -> %s in %.1fms", request.method, route.path, response.status, elapsed)
-        return response
 
     async def put_external(
         self, url: str, data: bytes | AsyncIterator[bytes], headers: Mapping[str, str]

@@ -9,7 +9,9 @@ import sys
 
 import pytest
 
-OPTIONAL = ["fastapi", "starlette", "hypothesis", "pydantic", "uvicorn", "httpx"]
+# opentelemetry is imported when a client is made (tracing needs no configuration), never
+# by importing the package.
+OPTIONAL = ["fastapi", "starlette", "hypothesis", "pydantic", "uvicorn", "httpx", "opentelemetry"]
 
 
 def modules_after(statement: str) -> set[str]:
@@ -31,6 +33,7 @@ def top_level(modules: set[str]) -> set[str]:
         "import blaaiz_async.webhooks",
         "from blaaiz_async.webhooks import construct_event, WebhookReceiver, MemoryReplayGuard",
         "import blaaiz_async.cli",
+        "import blaaiz_async.telemetry",
     ],
 )
 def test_the_sdk_imports_no_optional_framework(statement: str) -> None:

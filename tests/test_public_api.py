@@ -50,6 +50,17 @@ CONTRACT = {
     ],
     "blaaiz_async.integrations.fastapi": ["Blaaiz"],
     "blaaiz_async.testing": ["blaaiz_sandbox"],
+    "blaaiz_async.telemetry": [
+        "Hooks",
+        "OutcomeUnknown",
+        "RateLimitWaited",
+        "RequestSent",
+        "ResponseReceived",
+        "RetryScheduled",
+        "TokenFetched",
+        "TokenInvalidated",
+        "TokenRefreshed",
+    ],
 }
 
 
@@ -77,6 +88,7 @@ def _isort_key(name: str) -> tuple[int, str]:
         "blaaiz_async.integrations.fastapi",
         "blaaiz_async.limits",
         "blaaiz_async.models",
+        "blaaiz_async.telemetry",
     ],
 )
 def test_all_is_complete_and_sorted(module: str) -> None:

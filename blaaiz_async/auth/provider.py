@@ -24,6 +24,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 from ..config import DEFAULT_TOTAL_TIMEOUT, TOKEN_PATH, USER_AGENT
 from ..errors import TokenError, TokenStoreError
 from ..scopes import Scope, format_scopes
+from ..telemetry import Hooks, TokenTelemetry
 from ..transport import (
     AiohttpTransport,
     HTTPRequest,
@@ -163,6 +164,7 @@ class ClientCredentialsProvider:
         store: TokenStore | None = None,
         transport: Transport | None = None,
         timeout: float = DEFAULT_TOTAL_TIMEOUT,
+        hooks: Hooks | None = None,
     ) -> None:
         self.client_id = client_id
         self._client_secret = _Secret(client_secret)  # never a plain str in a frame's locals
@@ -186,6 +188,7 @@ class ClientCredentialsProvider:
         self._breaker = StoreBreaker(first=STORE_SKIP_FIRST, cap=STORE_SKIP_MAX)
         self.token_requests = 0  # how many times this process called /oauth/token
         self._failed: tuple[TokenError, float] | None = None  # the last failure, until when
+        self._telemetry = TokenTelemetry(hooks, base_url=self.base_url)
 
     def __repr__(self) -> str:
         return (
@@ -210,8 +213,9 @@ class ClientCredentialsProvider:
         return await self._refresh.run(self._obtain)
 
     async def invalidate(self, token: AccessToken) -> None:
-        if token.fingerprint not in self._rejected:
+        if token.fingerprint not in self._rejected:  # reported once per token
             self._rejected.append(token.fingerprint)
+            self._telemetry.invalidated(token)
         if self._local is not None and self._local.value == token.value:
             self._local = None
             log.info("access token %s rejected; dropped", token.fingerprint)
@@ -251,7 +255,7 @@ class ClientCredentialsProvider:
         if current is not None and not current.needs_refresh():
             return current
         try:
-            token = await self._shared_or_fetch(_StoreBudget(STORE_BUDGET))
+            token, fetched = await self._shared_or_fetch(_StoreBudget(STORE_BUDGET))
         except TokenError as exc:
             if current is not None and not current.is_expired() and self._local is current:
                 log.warning("token refresh failed; serving the current token until it expires")
@@ -260,19 +264,21 @@ class ClientCredentialsProvider:
             raise
         self._failed = None
         self._local = token
+        self._telemetry.obtained(token, current, fetched=fetched)
         return token
 
-    async def _shared_or_fetch(self, budget: _StoreBudget) -> AccessToken:
+    async def _shared_or_fetch(self, budget: _StoreBudget) -> tuple[AccessToken, bool]:
+        """A fresh token, and whether it came from the token endpoint (not the store)."""
         shared = await self._load_fresh(budget)
         if shared is not None:
-            return shared
+            return shared, False
         async with self._refresh_lock():
             shared = await self._load_fresh(budget)  # another process may have refreshed
             if shared is not None:
-                return shared
+                return shared, False
             token = await self._fetch()
             await self._store_call(lambda: self.store.save(self.cache_key, token), None, budget)
-            return token
+            return token, True
 
     async def _load_fresh(self, budget: _StoreBudget) -> AccessToken | None:
         shared = await self._store_call(lambda: self.store.load(self.cache_key), None, budget)
@@ -369,7 +375,7 @@ class ClientCredentialsProvider:
         deadline = time.monotonic() + min(self._timeout, TOKEN_FETCH_DEADLINE)
         for attempt in range(1, _TOKEN_FETCH_ATTEMPTS + 1):
             try:
-                return await self._fetch_once(deadline - time.monotonic())
+                return await self._fetch_once(deadline - time.monotonic(), attempt=attempt)
             except TokenError as exc:
                 wait = delay * (0.5 + random.random() / 2)
                 late = time.monotonic() + wait >= deadline
@@ -380,7 +386,7 @@ class ClientCredentialsProvider:
                 delay *= 2
         raise AssertionError("unreachable")
 
-    async def _fetch_once(self, seconds: float) -> AccessToken:
+    async def _fetch_once(self, seconds: float, *, attempt: int = 1) -> AccessToken:
         url = self.base_url + TOKEN_PATH
         headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
         self.token_requests += 1
@@ -401,13 +407,20 @@ class ClientCredentialsProvider:
                 ),
                 headers,
                 max(seconds, 0.001),
+                attempt=attempt,
             )
         except TokenError as exc:
             exc.scrub((self._client_secret.reveal(),))  # an endpoint may echo what it was sent
             raise
 
     async def _post_token_form(
-        self, url: str, form: MaskedBytes, headers: dict[str, str], seconds: float
+        self,
+        url: str,
+        form: MaskedBytes,
+        headers: dict[str, str],
+        seconds: float,
+        *,
+        attempt: int = 1,
     ) -> AccessToken:
         request = HTTPRequest(
             "POST",
@@ -418,7 +431,7 @@ class ClientCredentialsProvider:
         )
         try:
             async with self._http() as transport:
-                response = await transport.send(request)
+                response = await self._telemetry.send(transport, request, attempt=attempt)
         except TransportError as failure:
             raise TokenError(f"could not reach the token endpoint: {failure}") from None
         except ResponseTooLargeError:

@@ -32,6 +32,7 @@ from ..models.base import Model, Money, masked, model
 from ..models.converter import converter
 from ..models.transactions import Recipient, SourceInformation
 from ..models.virtual_accounts import VirtualBankAccount
+from ..telemetry.observer import webhook_verification_failed
 
 MAX_DEPTH = 32  # real payloads nest three levels; anything this deep is hostile
 # Amounts larger than 10**24 or with digits below 10**-18 are no money, only work.
@@ -208,6 +209,7 @@ def event_class(type_name: str | None) -> type[WebhookEvent]:
 
 def _invalid_json(message: str) -> WebhookVerificationError:
     reason = VerificationReason.INVALID_JSON
+    webhook_verification_failed(reason.value)
     return WebhookVerificationError(f"{reason.value}: {message}", reason=reason)
 
 

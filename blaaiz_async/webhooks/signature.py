@@ -22,6 +22,7 @@ from typing import TypeAlias
 
 from ..config import ConfigurationError
 from ..errors import VerificationReason, WebhookVerificationError
+from ..telemetry.observer import webhook_verification_failed
 
 SIGNATURE_HEADER = "x-blaaiz-signature"
 TIMESTAMP_HEADER = "x-blaaiz-timestamp"
@@ -40,6 +41,7 @@ _MAX_SIGNATURE_HEADER = 1024  # longer values are refused before any work
 
 
 def _fail(reason: VerificationReason, message: str) -> WebhookVerificationError:
+    webhook_verification_failed(reason.value)  # every refusal is made here: count it
     return WebhookVerificationError(f"{reason.value}: {message}", reason=reason)
 
 
