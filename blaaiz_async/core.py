@@ -59,19 +59,18 @@ def prepare(
     """Encode a call of ``route``; ``target`` overrides the route's own path (the escape
     hatch sends the path it was given, guarded by the route that serves it)."""
     url = target if target is not None else route.format_path(path)
-    query = encode_params(params)
-    if query:
-        url += ("&" if "?" in url else "?") + urllib.parse.urlencode(query)
-    body = dumps(json) if json is not None else None
-    all_headers = dict(headers)
-    if body is not None:
-        all_headers["Content-Type"] = "application/json"
+    if params:
+        query = encode_params(params)
+        if query:
+            url += ("&" if "?" in url else "?") + urllib.parse.urlencode(query)
+    if json is None:
+        return Prepared(route.method, url, None, headers)
     reference = json.get("merchant_reference") if isinstance(json, Mapping) else None
     return Prepared(
         route.method,
         url,
-        body,
-        all_headers,
+        dumps(json),
+        {**headers, "Content-Type": "application/json"},
         reference if isinstance(reference, str) else None,
     )
 
@@ -108,7 +107,7 @@ def decode(route: Route[T], response: HTTPResponse, *, reference: str | None = N
 
 
 def _json_or_none(raw: bytes) -> Any:
-    return loads(raw) if raw.strip() else None
+    return None if not raw or raw.isspace() else loads(raw)
 
 
 def _text(raw: bytes) -> str:
@@ -312,6 +311,7 @@ class Done:
 
 
 DONE = Done()
+FIRST = Attempt()  # frozen: every call starts from the same one
 
 
 @attrs.frozen(slots=True)

@@ -370,7 +370,7 @@ TOO_DEEP = "<nested too deeply; not kept>"
 # What an error keeps of a huge body: this many values in all, then each list or object is
 # cut short with a note of what was left out. Walking, masking and copying 200,000 items
 # took seconds of the event loop; no answer of the API that an error needs is that large.
-MAX_KEPT_VALUES = 10_000
+MAX_KEPT_VALUES = 1_000
 NOT_KEPT_KEY = "<not kept>"
 
 

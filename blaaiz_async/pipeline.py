@@ -27,6 +27,7 @@ from .routes import Route, find_route, normal_method, normal_path, route
 from .telemetry import Hooks, Operation, Telemetry
 from .telemetry.observer import labels
 from .transport import (
+    Headers,
     HTTPRequest,
     HTTPResponse,
     ResponseTooLargeError,
@@ -165,7 +166,7 @@ class Pipeline:
             self.options.retry_budget,
         )
         deadline = time.monotonic() + timeout
-        attempt = core.Attempt()
+        attempt = core.FIRST
         url = self.base_url + prepared.target
         op = self.telemetry.operation(route)  # None: nothing observes this call
         try:
@@ -180,14 +181,20 @@ class Pipeline:
                         HTTPRequest(
                             prepared.method,
                             url,
-                            {**prepared.headers, **credential.headers},
+                            Headers(prepared.headers, **credential.headers),
                             prepared.body,
                             timeout,
                         ),
                         op,
                     )
-                if self.gate is not None and isinstance(outcome, HTTPResponse):
-                    await self.gate.observe(route, outcome)
+                if isinstance(outcome, HTTPResponse):
+                    if self.gate is not None:
+                        await self.gate.observe(route, outcome)
+                    if 200 <= outcome.status < 300:  # decide's first rule, without its inputs
+                        budget.earned()
+                        if op is not None:
+                            op.end()
+                        return outcome, credential
                 decision = core.decide(
                     route,
                     attempt,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import enum
 from collections.abc import Iterable
-from typing import TypeAlias
+from typing import NoReturn, TypeAlias
 
 
 class Scope(enum.StrEnum):
@@ -93,6 +93,15 @@ ScopeLike: TypeAlias = "Scope | ScopeBundle | str"
 ScopesArg: TypeAlias = "ScopeLike | Iterable[ScopeLike] | None"
 
 
+def _wrong_type(value: object) -> NoReturn:
+    from .errors import ArgumentTypeError  # errors imports this module
+
+    raise ArgumentTypeError(
+        f"scopes must be a Scope, a ScopeBundle, a string such as 'wallet:read fees:read', "
+        f"or an iterable of those; got {type(value).__name__}"
+    )
+
+
 def parse_scopes(value: ScopesArg) -> frozenset[Scope]:
     """Turn scopes as users write them into a set of ``Scope``.
 
@@ -103,7 +112,9 @@ def parse_scopes(value: ScopesArg) -> frozenset[Scope]:
     """
     if value is None:
         return ScopeBundle.FULL_ACCESS.scopes
-    items: Iterable[ScopeLike] = [value] if isinstance(value, str | ScopeBundle) else value
+    items = [value] if isinstance(value, str | ScopeBundle) else value
+    if isinstance(items, bytes | bytearray) or not isinstance(items, Iterable):
+        _wrong_type(items)
     result: set[Scope] = set()
     unknown: list[str] = []
     for item in items:
@@ -111,6 +122,8 @@ def parse_scopes(value: ScopesArg) -> frozenset[Scope]:
             result |= item.scopes
         elif isinstance(item, Scope):
             result.add(item)
+        elif not isinstance(item, str):
+            _wrong_type(item)
         else:
             for word in str(item).split():
                 parsed = _parse_word(word)

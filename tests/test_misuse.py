@@ -72,6 +72,13 @@ def test_an_unknown_method_is_an_invalid_argument(method: str, message: str) -> 
     assert isinstance(info.value, ValueError) and info.value.field == "method"
 
 
+@pytest.mark.parametrize("scopes", [5, [5], b"wallet:read", ["wallet:read", None], {1: 2}])
+def test_scopes_of_the_wrong_type_are_an_argument_type_error(scopes: object) -> None:
+    with pytest.raises(ArgumentTypeError, match="scopes must be a Scope") as info:
+        parse_scopes(scopes)  # type: ignore[arg-type]
+    assert isinstance(info.value, TypeError)
+
+
 @pytest.mark.parametrize(("name", "value"), [("method", 5), ("path", None), ("path", b"/x")])
 def test_a_method_or_path_of_the_wrong_type_is_an_argument_type_error(
     name: str, value: object
