@@ -10,9 +10,10 @@ only carries it out.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any, TypeVar
 
 import attrs
@@ -109,15 +110,7 @@ class Pipeline:
     ) -> T:
         """Call a declared route and return its model."""
         prepared = core.prepare(route, path=path, params=params, json=json, headers=self._headers())
-        try:
-            response, credential = await self._send(route, prepared)
-        except ResponseTooLargeError as error:  # the transport's, as this route's error
-            raise core.too_large(route, error, reference=prepared.merchant_reference) from None
-        try:
-            return core.decode(route, response, reference=prepared.merchant_reference)
-        except BlaaizError as exc:
-            exc.scrub(credential.secrets)
-            raise
+        return await self._execute(route, prepared)
 
     async def request(
         self,
@@ -134,15 +127,7 @@ class Pipeline:
             served = route(f"request {method} {path}", method, path, None, scopes=())
         raw = attrs.evolve(served, response=None, normalize=None, envelope=(), paginated=False)
         prepared = core.prepare(raw, params=params, json=json, headers=self._headers(), target=path)
-        try:
-            response, credential = await self._send(raw, prepared)
-        except ResponseTooLargeError as error:
-            raise core.too_large(raw, error, reference=prepared.merchant_reference) from None
-        try:
-            return core.decode(raw, response, reference=prepared.merchant_reference)
-        except BlaaizError as exc:
-            exc.scrub(credential.secrets)
-            raise
+        return await self._execute(raw, prepared)
 
     async def authorize(self, route: Route[Any]) -> None:
         """Refuse ``route`` now if this client's token cannot call it (it may fetch the
@@ -151,13 +136,48 @@ class Pipeline:
         if route.auth:
             await self.auth.credential(route)
 
+    @contextlib.contextmanager
+    def observed(self, name: str, method: str) -> Iterator[None]:
+        """One operation span around several calls (``payouts.ensure``): theirs nest in it."""
+        op = self.telemetry.operation(route(name, method, "/", None, scopes=(), auth=False))
+        try:
+            yield
+        except BaseException as exc:
+            if op is not None:
+                op.end(exc)
+            raise
+        if op is not None:
+            op.end()
+
     def _headers(self) -> dict[str, str]:
         return {**_BASE_HEADERS, **self.options.headers}
 
     # -- the loop --------------------------------------------------------------------------
 
+    async def _execute(self, route: Route[T], prepared: core.Prepared) -> T:
+        """Send, then decode; the operation's span ends after the decoding, so an answer
+        that does not parse shows as the call's error."""
+        op = self.telemetry.operation(route)  # None: nothing observes this call
+        try:
+            try:
+                response, credential = await self._send(route, prepared, op)
+            except ResponseTooLargeError as error:  # the transport's, as this route's error
+                raise core.too_large(route, error, reference=prepared.merchant_reference) from None
+            try:
+                result = core.decode(route, response, reference=prepared.merchant_reference)
+            except BlaaizError as exc:
+                exc.scrub(credential.secrets)
+                raise
+        except BaseException as exc:  # cancellation too: the call's spans always end
+            if op is not None:
+                op.end(exc)
+            raise
+        if op is not None:
+            op.end()
+        return result
+
     async def _send(
-        self, route: Route[Any], prepared: core.Prepared
+        self, route: Route[Any], prepared: core.Prepared, op: Operation | None
     ) -> tuple[HTTPResponse, Credential]:
         self.auth.check(route)
         policy, timeout, budget = (
@@ -168,73 +188,63 @@ class Pipeline:
         deadline = time.monotonic() + timeout
         attempt = core.FIRST
         url = self.base_url + prepared.target
-        op = self.telemetry.operation(route)  # None: nothing observes this call
-        try:
-            while True:
-                if self.gate is not None:  # a slot of the rate budget first, then a connection
-                    waited = await self.gate.admit(route, max_wait=deadline - time.monotonic())
-                    if op is not None:
-                        op.rate_limited(waited)
-                async with self._slots:
-                    credential = await self.auth.credential(route) if route.auth else ANONYMOUS
-                    outcome = await self._attempt(
-                        HTTPRequest(
-                            prepared.method,
-                            url,
-                            Headers(prepared.headers, **credential.headers),
-                            prepared.body,
-                            timeout,
-                        ),
-                        op,
-                    )
-                if isinstance(outcome, HTTPResponse):
-                    if self.gate is not None:
-                        await self.gate.observe(route, outcome)
-                    if 200 <= outcome.status < 300:  # decide's first rule, without its inputs
-                        budget.earned()
-                        if op is not None:
-                            op.end()
-                        return outcome, credential
-                decision = core.decide(
-                    route,
-                    attempt,
-                    outcome,
-                    policy=policy,
-                    remaining=deadline - time.monotonic(),
-                    can_reauthenticate=credential.token is not None,
-                    credential_expired=credential.expired(),
-                    hint=self.auth.hint,
-                    reference=prepared.merchant_reference,
-                    budget_allows_retry=budget.allows_retry,
+        while True:
+            if self.gate is not None:  # a slot of the rate budget first, then a connection
+                waited = await self.gate.admit(route, max_wait=deadline - time.monotonic())
+                if op is not None:
+                    op.rate_limited(waited)
+            async with self._slots:
+                credential = await self.auth.credential(route) if route.auth else ANONYMOUS
+                outcome = await self._attempt(
+                    HTTPRequest(
+                        prepared.method,
+                        url,
+                        Headers(prepared.headers, **credential.headers),
+                        prepared.body,
+                        timeout,
+                    ),
+                    op,
                 )
-                if isinstance(decision, core.Done):
-                    assert isinstance(outcome, HTTPResponse)
+            if isinstance(outcome, HTTPResponse):
+                if self.gate is not None:
+                    await self.gate.observe(route, outcome)
+                if 200 <= outcome.status < 300:  # decide's first rule, without its inputs
                     budget.earned()
-                    if op is not None:
-                        op.end()
                     return outcome, credential
-                if isinstance(decision, core.Fail):
-                    decision.error.scrub(credential.secrets)
-                    raise decision.error
-                if isinstance(decision, core.Retry):
-                    if not (isinstance(outcome, HTTPResponse) and outcome.status == 429):
-                        budget.spent()  # a 429 is the rate budget's business, not a failure
-                    name = labels(route.name, route.path)[0]  # no filled path in a log line
-                    log.info("%s: %s; retry in %.2fs", name, decision.reason, decision.delay)
-                    if op is not None:
-                        status = outcome.status if isinstance(outcome, HTTPResponse) else None
-                        op.retry(decision.reason, decision.delay, status)
-                    await asyncio.sleep(decision.delay)
-                elif not await self.auth.rejected(credential, expired=decision.expired):
-                    assert isinstance(outcome, HTTPResponse)
-                    error = core.error_from(route, outcome, note=self.auth.hint)
-                    error.scrub(credential.secrets)
-                    raise error
-                attempt = attempt.after(decision)
-        except BaseException as exc:  # cancellation too: the call's spans always end
-            if op is not None:
-                op.end(exc)
-            raise
+            decision = core.decide(
+                route,
+                attempt,
+                outcome,
+                policy=policy,
+                remaining=deadline - time.monotonic(),
+                can_reauthenticate=credential.token is not None,
+                credential_expired=credential.expired(),
+                hint=self.auth.hint,
+                reference=prepared.merchant_reference,
+                budget_allows_retry=budget.allows_retry,
+            )
+            if isinstance(decision, core.Done):
+                assert isinstance(outcome, HTTPResponse)
+                budget.earned()
+                return outcome, credential
+            if isinstance(decision, core.Fail):
+                decision.error.scrub(credential.secrets)
+                raise decision.error
+            if isinstance(decision, core.Retry):
+                if not (isinstance(outcome, HTTPResponse) and outcome.status == 429):
+                    budget.spent()  # a 429 is the rate budget's business, not a failure
+                name = labels(route.name, route.path)[0]  # no filled path in a log line
+                log.info("%s: %s; retry in %.2fs", name, decision.reason, decision.delay)
+                if op is not None:
+                    status = outcome.status if isinstance(outcome, HTTPResponse) else None
+                    op.retry(decision.reason, decision.delay, status)
+                await asyncio.sleep(decision.delay)
+            elif not await self.auth.rejected(credential, expired=decision.expired):
+                assert isinstance(outcome, HTTPResponse)
+                error = core.error_from(route, outcome, note=self.auth.hint)
+                error.scrub(credential.secrets)
+                raise error
+            attempt = attempt.after(decision)
 
     async def _attempt(
         self, request: HTTPRequest, op: Operation | None
@@ -262,12 +272,23 @@ class Pipeline:
             if k.lower() not in ("authorization", "x-blaaiz-api-key")
         }
         request = HTTPRequest("PUT", url, clean, data, self.options.timeout)
+        op = self.telemetry.operation(_STORAGE_PUT, url=url)  # the host only, never the URL
         try:
-            response = await self.transport.send(request)
-        except TransportError as failure:
-            cls = APITimeoutError if failure.timeout else APIConnectionError
-            raise cls(f"PUT to presigned storage URL failed: {failure.cause}") from None
-        return response.status, response.headers
+            outcome = await self._attempt(request, op)
+            if isinstance(outcome, TransportError):
+                cls = APITimeoutError if outcome.timeout else APIConnectionError
+                raise cls(f"PUT to presigned storage URL failed: {outcome.cause}") from None
+        except BaseException as exc:
+            if op is not None:
+                op.end(exc)
+            raise
+        if op is not None:
+            op.end()
+        return outcome.status, outcome.headers
+
+
+# The PUT of a file to presigned storage, as telemetry names it: no API route, no template.
+_STORAGE_PUT = route("storage.put", "PUT", "/", None, scopes=(), auth=False, idempotent=False)
 
 
 # Kept here for code that imported them from the engine's first version.

@@ -26,7 +26,12 @@ from opentelemetry.trace import SpanKind, StatusCode
 from opentelemetry.util._once import Once
 
 from blaaiz_async import BlaaizClient, RateLimit
-from blaaiz_async.errors import NotFoundError, OutcomeUnknownError, WebhookVerificationError
+from blaaiz_async.errors import (
+    MalformedResponseError,
+    NotFoundError,
+    OutcomeUnknownError,
+    WebhookVerificationError,
+)
 from blaaiz_async.retry import RetryPolicy
 from blaaiz_async.routes import ROUTES
 from blaaiz_async.sandbox import Sandbox
@@ -224,6 +229,52 @@ async def test_a_404_attempt_carries_its_status_as_error_type(
     assert operation.attributes["error.type"] == "blaaiz_async.errors.NotFoundError"
     # The filled path (an id) is in no span.
     assert "no-such-wallet" not in repr([s.to_json() for s in otel.finished()])
+
+
+async def test_a_2xx_that_does_not_parse_is_the_operations_error(otel: Captured) -> None:
+    transport = mock_api(lambda request: HTTPResponse(200, {}, b'{"data": "not a list"}'))
+    async with mock_client(transport) as client:
+        with pytest.raises(MalformedResponseError):
+            await client.wallets.list()
+    [attempt] = otel.named("GET /api/external/wallet")
+    assert attempt.status.status_code is not StatusCode.ERROR  # the answer came, as a 200
+    [operation] = otel.named("wallets.list")
+    assert operation.status.status_code is StatusCode.ERROR
+    assert operation.attributes is not None
+    assert operation.attributes["error.type"] == "blaaiz_async.errors.MalformedResponseError"
+
+
+async def test_the_storage_put_is_traced_without_its_presigned_url(
+    sandbox: Sandbox, otel: Captured
+) -> None:
+    async with sandbox_client(sandbox) as client:
+        customer = sandbox.customer_id
+        result = await client.customers.upload_file(customer, file_category="identity", data=b"x")
+    [operation] = otel.named("storage.put")
+    [put] = otel.named("PUT")
+    assert put.parent is not None and put.parent.span_id == operation.context.span_id
+    assert put.attributes is not None and put.attributes["http.response.status_code"] == 200
+    assert put.attributes["server.address"] == "127.0.0.1"
+    assert "url.template" not in put.attributes
+    spans = repr([s.to_json() for s in otel.finished()])
+    assert result.file_id not in spans and "_storage" not in spans
+
+
+async def test_ensure_is_one_operation_around_its_payout_and_lookup(
+    sandbox: Sandbox, otel: Captured
+) -> None:
+    sandbox.drop_after_processing("payouts.create")
+    async with sandbox_client(sandbox) as client:
+        tx = await client.payouts.ensure(**payout_args(sandbox))
+    assert tx.id
+    [umbrella] = otel.named("payouts.ensure")
+    children = {
+        s.name
+        for s in otel.finished()
+        if s.parent is not None and s.parent.span_id == umbrella.context.span_id
+    }
+    assert children == {"payouts.create", "transactions.get"}
+    assert umbrella.status.status_code is not StatusCode.ERROR
 
 
 async def test_429s_are_counted_and_waited_out(sandbox: Sandbox, otel: Captured) -> None:

@@ -8,6 +8,7 @@ from typing import Any, Literal, Required, TypedDict, Unpack
 import attrs
 
 from ..errors import (
+    BlaaizError,
     DuplicateReferenceError,
     MalformedResponseError,
     NotFoundError,
@@ -115,22 +116,37 @@ class Payouts(Resource):
         validate_payout(body)
         reference = body["merchant_reference"]
         await self._pipeline.authorize(routes.TRANSACTIONS_GET)  # refuses before any payout
-        attempts = max(attempts, 1)  # fewer than one is one: the payout is sent once
-        for attempt in range(1, attempts + 1):
+        with self._pipeline.observed("payouts.ensure", "POST"):
+            return await self._ensure(body, reference, max(attempts, 1))
+
+    async def _ensure(self, body: dict[str, Any], reference: str, attempts: int) -> Transaction:
+        for attempt in range(1, attempts + 1):  # fewer than one is one: sent once
             try:
                 return await self._call(routes.PAYOUTS_CREATE, json=body)
             except DuplicateReferenceError:
-                return await self._call(routes.TRANSACTIONS_GET, path={"transaction_id": reference})
+                return await self._look_up(reference)
             except (OutcomeUnknownError, MalformedResponseError, ServerError):
                 # A 5xx to a payout (a gateway's 502/504 above all) may come after it was
                 # executed: as unknown as a lost answer, and the engine never resends it.
                 if attempt == attempts:
                     raise
             try:
-                return await self._call(routes.TRANSACTIONS_GET, path={"transaction_id": reference})
+                return await self._look_up(reference)
             except NotFoundError:
                 continue  # not there: nothing was executed, send again with the same reference
         raise AssertionError("unreachable")
+
+    async def _look_up(self, reference: str) -> Transaction:
+        """The payout by its reference; a failed lookup's error carries the reference, so
+        the caller can look again later."""
+        try:
+            return await self._call(routes.TRANSACTIONS_GET, path={"transaction_id": reference})
+        except NotFoundError:
+            raise
+        except BlaaizError as exc:
+            if getattr(exc, "merchant_reference", None) is None:
+                exc.merchant_reference = reference  # type: ignore[attr-defined]
+            raise
 
 
 def _payout_body(fields: Mapping[str, Any]) -> dict[str, Any]:

@@ -88,7 +88,14 @@ def labels(name: str, path: str) -> tuple[str, str | None]:
     listed = ROUTES.get(name)
     if listed is not None and listed.path == path:
         return name, path
+    if name in SDK_OPERATIONS:
+        return name, None
     return "request", None
+
+
+# Operations of the SDK that are not one route: a PUT to presigned storage (its URL is a
+# credential, so only the name and the host are shown) and helpers made of several calls.
+SDK_OPERATIONS = frozenset({"storage.put", "payouts.ensure"})
 
 
 def _server(base_url: str) -> tuple[str, int]:
@@ -108,14 +115,16 @@ class Telemetry:
         self.server_address, self.server_port = _server(base_url)
         self.otel = _otel.load()
 
-    def operation(self, route: Route[Any]) -> Operation | None:
+    def operation(self, route: Route[Any], *, url: str | None = None) -> Operation | None:
+        """``url``: a call to a host other than the API's (only its host is kept)."""
         otel = self.otel
         instruments = otel.current() if otel is not None else None
         debug = log.isEnabledFor(logging.DEBUG)
         hooks = self.hooks
         if instruments is None and not debug and (hooks is None or not hooks.observe_calls):
             return None
-        return Operation(self, route, instruments, debug)
+        server = _server(url) if url is not None else None
+        return Operation(self, route, instruments, debug, server=server)
 
 
 class Operation:
@@ -134,6 +143,7 @@ class Operation:
         "name",
         "otel",
         "retries",
+        "server",
         "span",
         "telemetry",
         "template",
@@ -146,8 +156,11 @@ class Operation:
         route: Route[Any],
         instruments: _otel.Instruments | None,
         debug: bool,
+        *,
+        server: tuple[str, int] | None = None,
     ) -> None:
         self.telemetry = telemetry
+        self.server = server or (telemetry.server_address, telemetry.server_port)
         self.hooks = telemetry.hooks
         self.otel = telemetry.otel
         self.instruments = instruments
@@ -178,8 +191,8 @@ class Operation:
     def _attributes(self) -> dict[str, str | int]:
         attributes: dict[str, str | int] = {
             "http.request.method": self.method,
-            "server.address": self.telemetry.server_address,
-            "server.port": self.telemetry.server_port,
+            "server.address": self.server[0],
+            "server.port": self.server[1],
         }
         if self.template is not None:
             attributes["url.template"] = self.template
