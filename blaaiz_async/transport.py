@@ -207,7 +207,15 @@ class AiohttpTransport:
                 timeout=timeout,
                 allow_redirects=False,
             ) as resp:
-                body = await self._read(resp)
+                declared = resp.content_length
+                if (
+                    declared is not None
+                    and declared <= self.max_response_bytes
+                    and "Content-Encoding" not in resp.headers
+                ):  # the common case, without a second coroutine
+                    body = await resp.read()  # no more than declared is read
+                else:
+                    body = await self._read(resp)
                 return HTTPResponse(resp.status, resp.headers, body)
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             failure = _failure(exc, f"{url.host}:{url.port}" if url.port else url.host or "")
