@@ -24,7 +24,7 @@ from .errors import (
     OutcomeUnknownError,
     error_for_status,
 )
-from .models.converter import dumps, explain, fast_converter, loads
+from .models.converter import dumps, explain, fast_converter, loads, typed_decoder
 from .models.pagination import Page, PageLinks, PageMeta
 from .retry import RetryPolicy, parse_retry_after
 from .routes import Route
@@ -91,8 +91,16 @@ def encode_params(params: Mapping[str, Any] | None) -> dict[str, str]:
 def decode(route: Route[T], response: HTTPResponse, *, reference: str | None = None) -> T:
     """A 2xx answer as the route's model (or a ``Page`` of them), or a precise
     ``MalformedResponseError``; for a call that may have changed state, the error says so."""
+    raw = response.body
+    if route.response is not None and route.normalize is None and len(raw) <= FAST_PATH_MAX:
+        fast = typed_decoder(route.response, route.envelope, route.paginated)
+        if fast is not None:
+            try:
+                return fast(raw)  # type: ignore[no-any-return]
+            except Exception:  # noqa: S110 - decoded again below: the same model, or why not
+                pass
     try:
-        body = _json_or_none(response.body)
+        body = _json_or_none(raw)
     except ValueError:
         raise _malformed(
             route, response.status, "a body that is not JSON", _text(response.body), reference
@@ -104,6 +112,11 @@ def decode(route: Route[T], response: HTTPResponse, *, reference: str | None = N
             raise
         problem = exc
     raise _malformed(route, response.status, problem.message, problem.body, reference)
+
+
+# Bodies up to this size try the one-pass decoder first; a larger one (a rare, huge page)
+# goes the detailed way only, so a body that fails late is never decoded twice at length.
+FAST_PATH_MAX = 256 * 1024
 
 
 def _json_or_none(raw: bytes) -> Any:

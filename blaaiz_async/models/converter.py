@@ -22,6 +22,7 @@ from cattrs.preconf.orjson import make_converter as make_preconf
 from ..errors import ArgumentTypeError, InvalidArgumentError, ValidationError
 from .base import Model
 from .fast import make_structure_fn
+from .typed import Decoder, make_decoder
 
 T = TypeVar("T")
 
@@ -220,6 +221,29 @@ def _open_enum_fn(cls: type[enum.Enum]) -> Any:
 
 converter = make_converter()
 fast_converter = make_converter(detailed_validation=False)
+
+
+@functools.cache
+def typed_decoder(response: Any, envelope: tuple[str, ...], paginated: bool) -> Decoder | None:
+    """The one-pass decoder for answers of this shape (``models.typed``), made once."""
+    return make_decoder(
+        response,
+        envelope,
+        paginated=paginated,
+        hook_for=fast_converter.get_structure_hook,
+        float_hook=_number,
+        page=_page,
+    )
+
+
+def _page(items: list[Any], meta: Any, links: Any) -> Any:
+    from .pagination import Page, PageLinks, PageMeta
+
+    return Page(
+        items=items,
+        meta=fast_converter.structure(meta, PageMeta) if isinstance(meta, Mapping) else None,
+        links=fast_converter.structure(links, PageLinks) if isinstance(links, Mapping) else None,
+    )
 
 
 class JSONNestingError(ValueError):

@@ -45,7 +45,7 @@ def make_structure_fn(
     args = []
     for i, a in enumerate(fields):
         field_type = hints[a.name]
-        inner, optional = _unwrap_optional(field_type)
+        inner, optional = unwrap_optional(field_type)
         name = wire_name(a.name)
         var = f"v{i}"
         namespace[f"h{i}"] = hook_for(inner)
@@ -58,7 +58,7 @@ def make_structure_fn(
         else:
             namespace[f"d{i}"] = a.default
             lines.append(f"    {var} = g({name!r}, d{i})")
-        check = _inline_check(var, inner)
+        check = inline_check(var, inner)
         guard = f"{var} is not None and " if optional else ""
         lines.append(f"    if {guard}{check}: {var} = h{i}({var}, t{i})")
         namespace[f"s{i}"] = getattr(cls, a.name).__set__
@@ -81,7 +81,7 @@ def make_structure_fn(
     return fn
 
 
-def _unwrap_optional(t: Any) -> tuple[Any, bool]:
+def unwrap_optional(t: Any) -> tuple[Any, bool]:
     args = typing.get_args(t)
     if type(None) in args:
         rest = [a for a in args if a is not type(None)]
@@ -90,7 +90,7 @@ def _unwrap_optional(t: Any) -> tuple[Any, bool]:
     return t, False
 
 
-def _inline_check(var: str, t: Any) -> str:
+def inline_check(var: str, t: Any) -> str:
     """The condition under which the hook must run: always, unless the value is already
     of the field's plain type (an int field still bounds its magnitude, an amount is always
     checked for being finite and in range)."""
