@@ -66,6 +66,29 @@ class Fleet:
                 proc.kill()
 
 
+async def assert_no_secret_stored(kind: str, where: str, secrets: tuple[str, ...]) -> int:
+    """Neither a key nor a value of the shared store holds a secret; returns the entries seen."""
+    seen: list[tuple[bytes, bytes]] = []
+    if kind == "file":
+        for path in Path(where).parent.rglob("*"):
+            if path.is_file():
+                seen.append((path.name.encode(), path.read_bytes()))
+    else:
+        import redis.asyncio
+
+        raw = redis.asyncio.Redis.from_url(where)
+        try:
+            async for key in raw.scan_iter("*"):
+                value = await raw.get(key) if await raw.type(key) == b"string" else b""
+                seen.append((key, value or b""))
+        finally:
+            await raw.aclose()
+    for key, value in seen:
+        for secret in secrets:
+            assert secret.encode() not in key and secret.encode() not in value, key
+    return len(seen)
+
+
 def tokens(sb: Sandbox) -> tuple[int, int]:
     """(token requests granted, refused with invalid_client) so far."""
     return sb.count("oauth.token", 200), sb.count("oauth.token", 401)
@@ -125,6 +148,7 @@ async def test_rotated_secret_then_new_file_the_fleet_recovers_without_a_restart
         assert all(f[1] in ("AuthenticationError", "TokenError") for f in result["failures"])
         assert all(new_secret not in f[2] and old_secret not in f[2] for f in result["failures"])
     assert calls_failed > 0  # the fleet did see the rotation
+    assert await assert_no_secret_stored(*store, (old_secret, new_secret)) >= 1
 
 
 async def test_file_updated_before_the_old_secret_is_revoked_no_call_fails(
@@ -161,3 +185,4 @@ async def test_file_updated_before_the_old_secret_is_revoked_no_call_fails(
     assert granted - 1 <= 2, granted
     assert refused <= PROCESSES, refused
     assert all(r["last_ok"] > 0 for r in results)
+    assert await assert_no_secret_stored(*store, (old_secret, new_secret)) >= 1
