@@ -139,7 +139,7 @@ async def test_a_file_source_works_and_shows_no_secret(tmp_path: Path, sandbox: 
         assert cid in repr(client)
 
 
-async def test_an_async_source_is_read_at_start_and_a_sync_one_in_a_thread(
+async def test_an_async_source_is_read_at_start(
     sandbox: Sandbox,
 ) -> None:
     cid, secret = sandbox.add_client()
@@ -181,6 +181,29 @@ async def test_an_async_source_never_entered_is_read_by_the_first_call(sandbox: 
 
 
 # -- rotation ------------------------------------------------------------------------------
+
+
+async def test_a_sync_callable_is_read_at_construction_and_again_in_a_thread(
+    sandbox: Sandbox,
+) -> None:
+    import threading
+
+    cid, old = sandbox.add_client()
+    secret = {"value": old}
+    threads: list[str] = []
+
+    def from_vault() -> tuple[str, str]:
+        threads.append(threading.current_thread().name)
+        return cid, secret["value"]
+
+    main = threading.current_thread().name
+    async with BlaaizClient(credentials=from_vault, base_url=sandbox.url, rate_limit=None) as c:
+        assert threads == [main]  # read by the constructor
+        assert await c.wallets.list()
+        secret["value"] = sandbox.rotate_secret(cid)
+        assert await c.wallets.list()  # 401, invalid_client, read again, new token, resent
+    assert len(threads) == 2 and threads[1] != main  # the re-read ran off the event loop
+    assert sandbox.count("oauth.token", 401) == 1
 
 
 async def test_rotation_then_file_update_recovers_and_drops_the_old_token(
