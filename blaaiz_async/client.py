@@ -10,6 +10,7 @@ from typing import Any
 
 import aiohttp
 
+from .auth.credentials import CredentialSource
 from .auth.modes import ApiKeyAuth, Auth, TokenAuth
 from .auth.provider import ClientCredentialsProvider, TokenProvider
 from .auth.stores.base import TokenStore
@@ -23,6 +24,7 @@ from .config import (
     resolve_credentials,
     resolve_environment,
 )
+from .errors import TokenStoreError
 from .limits import API_RATE_LIMIT, RateLimit
 from .limits.gate import RateGate
 from .pipeline import Options, Pipeline
@@ -39,9 +41,10 @@ from .resources.virtual_accounts import VirtualBankAccounts
 from .resources.wallets import Currencies, Wallets
 from .resources.webhooks import Webhooks
 from .retry import PROCESS_RETRY_BUDGET, RetryBudget, RetryPolicy
+from .routes import Route
 from .scopes import Scope, ScopesArg, format_scopes, parse_scopes
 from .telemetry import Hooks
-from .transport import DEFAULT_MAX_RESPONSE_BYTES, AiohttpTransport, Transport
+from .transport import DEFAULT_MAX_RESPONSE_BYTES, AiohttpTransport, HTTPResponse, Transport
 
 
 class BlaaizClient:
@@ -60,6 +63,16 @@ class BlaaizClient:
     ``hooks`` (``blaaiz_async.telemetry.Hooks``) are called back as calls go: attempts,
     retries, rate-limit waits, tokens, unknown outcomes. OpenTelemetry needs no argument:
     with ``opentelemetry-api`` installed, the global providers are used.
+    ``credentials`` replaces ``client_id``/``client_secret`` with a source read again when
+    the secret is rotated: ``FileCredentials(path)``, ``EnvCredentials()``, or a callable
+    (sync or async) returning ``(client_id, client_secret)``. A synchronous source is read
+    here, so a bad one raises ``ConfigurationError`` (``CredentialsError``) at once; an
+    async one is read by ``async with`` or the first call.
+
+    A token store that cannot work at all (a ``FileTokenStore`` whose folder cannot be
+    created or written, or that others could plant a token in) raises
+    ``ConfigurationError`` here, where it was configured; one that fails later degrades to
+    a per-process token with one warning, and recovers by itself.
     """
 
     def __init__(
@@ -73,6 +86,7 @@ class BlaaizClient:
         token_store: TokenStore | None = None,
         token_provider: TokenProvider | None = None,
         api_key: str | None = None,
+        credentials: CredentialSource | None = None,
         timeout: float = DEFAULT_TOTAL_TIMEOUT,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         max_connections: int = DEFAULT_POOL_SIZE,
@@ -92,6 +106,7 @@ class BlaaizClient:
         self.environment = resolve_environment(environment)
         self.base_url = resolve_base_url(base_url, self.environment)
         self._closed = False
+        preflight_store(token_store)
         if transport is None:
             transport = AiohttpTransport(
                 http_session, max_connections=max_connections, connect_timeout=connect_timeout,
@@ -111,6 +126,7 @@ class BlaaizClient:
             base_url=self.base_url, client_id=client_id, client_secret=client_secret,
             scopes=scopes, token_store=token_store, token_provider=token_provider,
             api_key=api_key, token_transport=token_transport, timeout=timeout, hooks=hooks,
+            credentials=credentials,
         )  # fmt: skip
         self._bind(
             Pipeline(
@@ -123,9 +139,7 @@ class BlaaizClient:
                     retry_budget=retry_budget or PROCESS_RETRY_BUDGET,
                 ),
                 max_concurrency=max_connections,
-                gate=RateGate(self._auth.store, f"{self.base_url}|{self._auth.account}", rate_limit)
-                if rate_limit is not None
-                else None,
+                gate=make_gate(self._auth, self.base_url, rate_limit),
                 hooks=hooks,
             )
         )
@@ -207,6 +221,9 @@ class BlaaizClient:
         return await self._pipeline.request(method, path, params=params, json=json)
 
     async def __aenter__(self) -> BlaaizClient:
+        provider = self._provider
+        if isinstance(provider, ClientCredentialsProvider):
+            await provider.ensure_credentials()  # an async source is read at start
         return self
 
     async def __aexit__(
@@ -257,12 +274,14 @@ def choose_auth(
     token_transport: Transport,
     timeout: float,
     hooks: Hooks | None = None,
+    credentials: CredentialSource | None = None,
 ) -> Auth:
-    """A custom provider, else OAuth credentials, else a legacy key (OAuth wins)."""
+    """A custom provider, else OAuth credentials (a source, or an id and secret), else a
+    legacy key (OAuth wins)."""
     if token_provider is not None:
         given = {
             "client_id": client_id, "client_secret": client_secret, "api_key": api_key,
-            "scopes": scopes, "token_store": token_store,
+            "scopes": scopes, "token_store": token_store, "credentials": credentials,
         }  # fmt: skip
         conflicting = sorted(name for name, value in given.items() if value is not None)
         if conflicting:
@@ -272,18 +291,33 @@ def choose_auth(
                 "token_provider instead, or drop token_provider"
             )
         return TokenAuth(token_provider)
-    credentials = resolve_credentials(client_id, client_secret)
     if credentials is not None:
+        conflicting = sorted(
+            name
+            for name, value in {"client_id": client_id, "client_secret": client_secret}.items()
+            if value is not None
+        )
+        if conflicting:
+            raise ConfigurationError(
+                f"credentials= is the source of the client id and secret, so "
+                f"{', '.join(conflicting)} would be ignored; pass one or the other"
+            )
+        static = None
+    else:
+        static = resolve_credentials(client_id, client_secret)
+    if credentials is not None or static is not None:
         requested = parse_scopes(scopes)
         provider = ClientCredentialsProvider(
-            client_id=credentials.client_id,
-            client_secret=credentials.client_secret,
+            client_id=static.client_id if static is not None else None,
+            client_secret=static.client_secret if static is not None else None,
+            credentials=credentials,
             base_url=base_url,
             scopes=requested,
             store=token_store,
             transport=token_transport,
             timeout=timeout,
             hooks=hooks,
+            scopes_unspecified=scopes is None,
         )
         return TokenAuth(provider, requested=requested, owns_provider=True)
     key = api_key if api_key is not None else os.environ.get("BLAAIZ_API_KEY")
@@ -291,5 +325,68 @@ def choose_auth(
         return ApiKeyAuth(key)
     raise ConfigurationError(
         "no credentials: pass client_id and client_secret (or set BLAAIZ_CLIENT_ID and "
-        "BLAAIZ_CLIENT_SECRET), or a token_provider"
+        "BLAAIZ_CLIENT_SECRET), credentials=FileCredentials(path), or a token_provider"
     )
+
+
+def preflight_store(store: object) -> None:
+    """Refuse, at construction, a token store that cannot work at all.
+
+    Checked here rather than on the first call: the checks are local and cheap (a few
+    ``stat`` calls, no network), and the error then points at the line that configured the
+    store, instead of every process flapping between "unavailable" and "is back" in the
+    log. A store without a ``preflight`` method is not checked; Redis reachability is never
+    checked here (a server down at start is an outage to ride out, not a mistake).
+    """
+    check = getattr(store, "preflight", None)
+    if not callable(check):
+        return
+    try:
+        check()
+    except TokenStoreError as exc:
+        raise ConfigurationError(f"the token store cannot work: {exc}") from None
+
+
+def make_gate(auth: Auth, base_url: str, limit: RateLimit | None) -> RateGate | None:
+    """The account's rate gate; for credentials still to be read (an async source), one
+    that reads them first, since the account is named by their client id."""
+    if limit is None:
+        return None
+    if isinstance(auth, TokenAuth):
+        provider = auth.provider
+        if isinstance(provider, ClientCredentialsProvider) and provider.client_id is None:
+            return _GateAfterCredentials(provider, auth, base_url, limit)
+    return RateGate(auth.store, f"{base_url}|{auth.account}", limit)
+
+
+class _GateAfterCredentials(RateGate):
+    """A ``RateGate`` built on first use, once an async credentials source was read."""
+
+    def __init__(
+        self, provider: ClientCredentialsProvider, auth: TokenAuth, base_url: str, limit: RateLimit
+    ) -> None:
+        self._provider, self._token_auth, self._base_url = provider, auth, base_url
+        self.limit = limit
+        self._gate: RateGate | None = None
+
+    def __repr__(self) -> str:
+        return f"RateGate({self._gate!r})" if self._gate else "RateGate(<credentials unread>)"
+
+    async def _real(self) -> RateGate:
+        if self._gate is None:
+            await self._provider.ensure_credentials()
+            account = f"client:{self._provider.client_id}"
+            self._token_auth.account = account
+            self._gate = RateGate(self._provider.store, f"{self._base_url}|{account}", self.limit)
+        return self._gate
+
+    async def admit(self, route: Route[Any], *, max_wait: float | None) -> float:
+        return await (await self._real()).admit(route, max_wait=max_wait)
+
+    async def observe(self, route: Route[Any], response: HTTPResponse) -> None:
+        if self._gate is not None:
+            await self._gate.observe(route, response)
+
+    async def aclose(self) -> None:
+        if self._gate is not None:
+            await self._gate.aclose()

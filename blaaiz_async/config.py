@@ -13,7 +13,7 @@ import warnings
 
 import attrs
 
-from .errors import BlaaizError, InsecureTransportWarning
+from .errors import BlaaizError, InsecureTransportWarning, TokenError
 
 
 class Environment(enum.StrEnum):
@@ -63,6 +63,18 @@ class ConfigurationError(BlaaizError, ValueError):
 
 class ClientStateError(ConfigurationError, RuntimeError):
     """The client cannot serve this call in its state: closed, or on another event loop."""
+
+
+class CredentialsError(ConfigurationError, TokenError):
+    """A credentials source (``credentials=``) gave nothing usable: a missing or malformed
+    file, an unset variable, a callable that raised or returned something else. The message
+    names the source and the problem, never a value it read. Raised when nothing valid was
+    ever read (at construction, or at the first read of an async source); a re-read that
+    fails later keeps the credentials read before and only logs a warning."""
+
+    def __init__(self, message: str) -> None:
+        TokenError.__init__(self, message)
+        self.retryable = False
 
 
 @attrs.frozen(kw_only=True)

@@ -142,10 +142,12 @@ async def test_token_endpoint_errors_surface_oauth_fields(sandbox: Sandbox) -> N
 
 
 async def test_invalid_scope_from_token_endpoint(sandbox: Sandbox) -> None:
+    # Scopes asked for by name: a refusal is the caller's to see (left unspecified, the
+    # client asks again for the credential's own set).
     sandbox.fail_next(
         "oauth.token", status=400, body={"error": "invalid_scope", "error_description": "nope"}
     )
-    async with oauth_client(sandbox) as client:
+    async with oauth_client(sandbox, "read-only") as client:
         with pytest.raises(TokenError) as info:
             await client.wallets.list()
     assert info.value.error == "invalid_scope" and info.value.error_description == "nope"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ..config import CredentialsError
+from .credentials import CredentialSource, EnvCredentials, FileCredentials
 from .provider import ClientCredentialsProvider, TokenProvider, token_cache_key
 from .stores.base import TokenStore
 from .stores.file import FileTokenStore
@@ -25,6 +27,10 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "AccessToken",
     "ClientCredentialsProvider",
+    "CredentialSource",
+    "CredentialsError",
+    "EnvCredentials",
+    "FileCredentials",
     "FileTokenStore",
     "MemoryTokenStore",
     "RedisTokenStore",

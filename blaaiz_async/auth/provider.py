@@ -21,7 +21,7 @@ import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from ..config import DEFAULT_TOTAL_TIMEOUT, TOKEN_PATH, USER_AGENT
+from ..config import DEFAULT_TOTAL_TIMEOUT, TOKEN_PATH, USER_AGENT, ConfigurationError
 from ..errors import TokenError, TokenStoreError
 from ..scopes import Scope, format_scopes
 from ..telemetry import Hooks, TokenTelemetry
@@ -34,6 +34,7 @@ from ..transport import (
     TransportError,
 )
 from ._loop_local import SingleFlight
+from .credentials import CredentialReader, CredentialSource, Secret
 from .stores.base import TokenStore
 from .stores.memory import MemoryTokenStore
 from .token import AccessToken, parse_token_response, token_error_from_response
@@ -152,27 +153,59 @@ class _StoreBudget:
 
 
 class ClientCredentialsProvider:
-    """OAuth 2.0 client credentials with a shared, single-flight token cache."""
+    """OAuth 2.0 client credentials with a shared, single-flight token cache.
+
+    The credentials are ``client_id`` and ``client_secret``, or a ``credentials`` source
+    (``FileCredentials``, ``EnvCredentials``, a callable): a synchronous source is read
+    here, an async one on the first token request. When the token endpoint answers
+    ``invalid_client``, the source is read again; new credentials are used at once (the
+    same token request is made again with them) and the token of the old ones is dropped,
+    here and in the shared store. Unchanged ones are read again before the next request.
+
+    ``scopes_unspecified``: the scopes are the default set, not the caller's choice. When
+    the endpoint refuses them with ``invalid_scope``, the token is asked for again with no
+    ``scope`` parameter (whatever the credential holds) and the answer's ``scope`` is
+    followed, from then on; it is said once, in one warning.
+    """
 
     def __init__(
         self,
         *,
-        client_id: str,
-        client_secret: str,
+        client_id: str | None = None,
+        client_secret: str | None = None,
         base_url: str,
         scopes: frozenset[Scope],
         store: TokenStore | None = None,
         transport: Transport | None = None,
         timeout: float = DEFAULT_TOTAL_TIMEOUT,
         hooks: Hooks | None = None,
+        credentials: CredentialSource | None = None,
+        scopes_unspecified: bool = False,
     ) -> None:
-        self.client_id = client_id
-        self._client_secret = _Secret(client_secret)  # never a plain str in a frame's locals
+        self._reader: CredentialReader | None = None
+        self._static: tuple[str, Secret] | None = None
+        if credentials is not None:
+            if client_id is not None or client_secret is not None:
+                raise ConfigurationError(
+                    "pass either credentials= (a source read again when the secret is "
+                    "rotated) or client_id and client_secret, not both"
+                )
+            self._reader = CredentialReader(credentials)
+            self._reader.read_now()  # a bad synchronous source fails here, at start
+        elif client_id and client_secret:
+            self._static = (client_id, Secret(client_secret))  # never a plain str in locals
+        else:
+            raise ConfigurationError(
+                "ClientCredentialsProvider needs client_id and client_secret, or credentials="
+            )
         self.base_url = base_url.rstrip("/")
         self.scopes = frozenset(scopes)
         self.store: TokenStore = store if store is not None else MemoryTokenStore()
         self._owns_store = store is None  # a store the user passed in is theirs to close
-        self.cache_key = token_cache_key(self.base_url, client_id, self.scopes)
+        self._keys: dict[str, str] = {}
+        self._scopes_unspecified = scopes_unspecified
+        self._omit_scope = False  # the default scopes were refused: send no scope parameter
+        self._credentials_refused = False  # invalid_client: read the source before asking
         # The client hands in a transport of its own for tokens (a small pool of its own, so
         # a refresh never queues behind API calls); standalone, each fetch makes one.
         self._transport = transport
@@ -195,6 +228,40 @@ class ClientCredentialsProvider:
             f"ClientCredentialsProvider(client_id={self.client_id!r}, base_url={self.base_url!r}, "
             f"scopes={format_scopes(self.scopes)!r}, store={self.store!r})"
         )
+
+    # -- credentials -----------------------------------------------------------------------
+
+    @property
+    def _credentials(self) -> tuple[str, Secret] | None:
+        return self._reader.current if self._reader is not None else self._static
+
+    @property
+    def client_id(self) -> str | None:
+        """The client id in use; None only before an async source was first read."""
+        current = self._credentials
+        return current[0] if current is not None else None
+
+    @property
+    def _client_secret(self) -> Secret:
+        current = self._credentials
+        if current is None:  # pragma: no cover - every caller reads the source first
+            raise ConfigurationError("the credentials source was not read yet")
+        return current[1]
+
+    @property
+    def cache_key(self) -> str:
+        """The store key: base URL, client id and scope set; never anything of the secret."""
+        client_id = self.client_id or ""
+        key = self._keys.get(client_id)
+        if key is None:
+            key = self._keys[client_id] = token_cache_key(self.base_url, client_id, self.scopes)
+        return key
+
+    async def ensure_credentials(self) -> None:
+        """Read an async credentials source that was never read (a bad one raises
+        ``CredentialsError``, a ``ConfigurationError``); a no-op otherwise."""
+        if self._credentials is None and self._reader is not None:
+            await self._reader.read()
 
     # -- the TokenProvider protocol ------------------------------------------------------
 
@@ -255,6 +322,7 @@ class ClientCredentialsProvider:
         if current is not None and not current.needs_refresh():
             return current
         try:
+            await self.ensure_credentials()
             token, fetched = await self._shared_or_fetch(_StoreBudget(STORE_BUDGET))
         except TokenError as exc:
             if current is not None and not current.is_expired() and self._local is current:
@@ -371,6 +439,57 @@ class ClientCredentialsProvider:
     # -- the token endpoint ------------------------------------------------------------------
 
     async def _fetch(self) -> AccessToken:
+        """A token from the endpoint, following a rotated secret and refused default scopes."""
+        reread = False
+        if self._reader is not None and self._credentials_refused:
+            reread = True  # refused last time: the source may have the new secret by now
+            await self._reread()
+        for _ in range(3):  # at most one scope fallback and one change of credentials
+            try:
+                token = await self._fetch_retrying()
+            except TokenError as exc:
+                if exc.error == "invalid_scope" and self._scopes_unspecified:
+                    if self._omit_scope:
+                        raise
+                    self._omit_scope = True
+                    log.warning(
+                        "the token endpoint refused the default scopes (invalid_scope); "
+                        "asking without a scope parameter from now on, for the scopes the "
+                        "credential holds, and following the scope it grants"
+                    )
+                    continue
+                if exc.error != "invalid_client" or self._reader is None:
+                    raise
+                self._credentials_refused = True
+                if reread or not await self._reread():
+                    raise
+                reread = True
+                continue
+            self._credentials_refused = False
+            return token
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _reread(self) -> bool:
+        """Read the credentials source again; True when it gave new credentials, whose
+        predecessors' token is then dropped here and in the shared store."""
+        assert self._reader is not None
+        old_key = self.cache_key
+        if not await self._reader.read():
+            return False
+        old = self._local
+        if old is not None:  # issued for the old secret, which rotation revokes with it
+            self._local = None
+            if old.fingerprint not in self._rejected:
+                self._rejected.append(old.fingerprint)
+            await self._store_call(lambda: self.store.discard(old_key, old), False)
+        log.warning(
+            "the token endpoint refused the client secret (invalid_client); read new "
+            "credentials from %s and dropped the token of the old ones",
+            self._reader,
+        )
+        return True
+
+    async def _fetch_retrying(self) -> AccessToken:
         delay = 0.2
         deadline = time.monotonic() + min(self._timeout, TOKEN_FETCH_DEADLINE)
         for attempt in range(1, _TOKEN_FETCH_ATTEMPTS + 1):
@@ -399,9 +518,9 @@ class ClientCredentialsProvider:
                     urllib.parse.urlencode(
                         {
                             "grant_type": "client_credentials",
-                            "client_id": self.client_id,
+                            "client_id": self.client_id or "",
                             "client_secret": self._client_secret.reveal(),
-                            "scope": format_scopes(self.scopes),
+                            **({} if self._omit_scope else {"scope": format_scopes(self.scopes)}),
                         }
                     ).encode()
                 ),
@@ -474,25 +593,7 @@ class ClientCredentialsProvider:
             await own.aclose()
 
 
-class _Secret:
-    """The client secret, shown as ``'***'`` wherever it is printed (a frame's locals in an
-    error report included); ``reveal()`` where it is sent."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "'***'"
-
-    __str__ = __repr__
-
-    def __reduce__(self) -> Any:
-        raise TypeError("the client secret is not pickled")
+_Secret = Secret  # its former name here
 
 
 def _decode_json(raw: bytes) -> Any:

@@ -82,11 +82,14 @@ class Sandbox:
         rate_limit: int | None = None,
         rate_window: float = API_RATE_LIMIT_WINDOW,
         log_requests: bool = False,
+        strict_scopes: bool = False,
     ) -> None:
         """``webhook_secret`` signs the webhooks it sends (random by default); a failed
         delivery is retried after each of ``webhook_retry_delays`` seconds.
         ``log_requests``: one INFO line per request on the ``blaaiz_async.sandbox.requests``
-        logger (method, path, status)."""
+        logger (method, path, status).
+        ``strict_scopes``: refuse a token request asking for a scope the credential lacks
+        (``invalid_scope``), as an API that does not ignore them would."""
         self.host = host
         self.port = port
         self.log_requests = log_requests
@@ -97,6 +100,7 @@ class Sandbox:
             rate_limit=rate_limit,
             rate_window=rate_window,
         )
+        self.state.strict_scopes = strict_scopes
         self.latency: dict[str, float] = {"*": latency} if latency else {}
         self._runner: web.AppRunner | None = None
         self._sender = WebhookSender(
@@ -167,6 +171,11 @@ class Sandbox:
         """Register OAuth credentials holding ``scopes`` (default: every scope); random
         unless ``client_id``/``client_secret`` fix them."""
         return self.state.add_client(scopes, client_id=client_id, client_secret=client_secret)
+
+    def rotate_secret(self, client_id: str, *, client_secret: str | None = None) -> str:
+        """Rotate ``client_id``'s secret, as the dashboard does: returns the new secret
+        (random unless given); the old one and the credential's tokens stop working."""
+        return self.state.rotate_secret(client_id, client_secret=client_secret)
 
     def add_api_key(self) -> str:
         return self.state.add_api_key()

@@ -179,6 +179,22 @@ class SandboxState:
         )
         return client_id, secret
 
+    # Refuse (invalid_scope) a requested scope the credential lacks, instead of ignoring it.
+    strict_scopes = False
+
+    def rotate_secret(self, client_id: str, *, client_secret: str | None = None) -> str:
+        """Rotate a credential's secret: a new one (random unless given) is issued, and the
+        old one and every token issued to the credential are revoked, at once."""
+        cred = self.credentials.get(client_id)
+        if cred is None:
+            raise KeyError(f"no credential {client_id!r} in the sandbox")
+        cred.client_secret = _credential_part("client_secret", client_secret) or (
+            "sbxsec_" + secrets.token_urlsafe(24)
+        )
+        for value in [v for v, t in self.tokens.items() if t.client_id == client_id]:
+            del self.tokens[value]
+        return cred.client_secret
+
     def add_api_key(self) -> str:
         key = "sbxkey_" + secrets.token_urlsafe(24)
         self.api_keys.add(key)
@@ -207,7 +223,13 @@ class SandboxState:
                 "error": "invalid_scope",
                 "error_description": f"Unknown scope(s): {' '.join(unknown)}",
             }
-        granted = asked & cred.scopes  # scopes the credential lacks are ignored, not refused
+        if self.strict_scopes and asked - cred.scopes:
+            return 400, {
+                "error": "invalid_scope",
+                "error_description": "The requested scope is invalid, unknown, or exceeds "
+                f"the scopes granted to the client: {format_scopes(asked - cred.scopes)}",
+            }
+        granted = asked & cred.scopes  # else scopes the credential lacks are ignored
         value = secrets.token_urlsafe(32)
         self.tokens[value] = IssuedToken(
             value=value,

@@ -134,6 +134,33 @@ class FileTokenStore:
     async def aclose(self) -> None:
         return None  # no descriptor outlives a call
 
+    def preflight(self) -> None:
+        """Raise ``TokenStoreError`` if this store cannot work at all, as configured: its
+        folder cannot be created or written (an ancestor is a file, a read-only or
+        unwritable place), its path is a folder, or the checks every call makes refuse it
+        (a symlinked file, a folder others could write). Creates nothing. The client calls
+        it at construction; what goes wrong later degrades as any store failure does."""
+        if self.path.is_dir() and not self.path.is_symlink():
+            raise TokenStoreError(f"token file {self.path} is a folder; name a file in it")
+        folder = self.path.parent
+        existing = folder
+        while not os.path.lexists(existing) and existing.parent != existing:
+            existing = existing.parent
+        if not existing.is_dir():
+            raise TokenStoreError(
+                f"token folder {folder} cannot be created: {existing} is not a folder"
+            )
+        if not os.access(existing, os.W_OK | os.X_OK):
+            what = "folder" if existing == folder else f"folder cannot be created: {existing}"
+            raise TokenStoreError(
+                f"token {what} is not writable by this process "
+                f"(uid {os.geteuid() if _POSIX else '?'}); use a folder of its own"
+            )
+        if existing == folder:
+            self._check_dir()
+            with suppress(FileNotFoundError):
+                self._check_file(os.lstat(self.path))
+
     # -- paths -----------------------------------------------------------------------------
 
     def refresh_lock_path(self, key: str) -> Path:

@@ -216,6 +216,22 @@ def redact_url(url: str) -> str:
     return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
+def _url_problem(url: str) -> str | None:
+    """What redis-py would not refuse but cannot mean what was written: ``redis:/host``
+    (no ``//``: every part is dropped and localhost:6379 is used), a ``redis://`` URL
+    without a host, or a database path that is not a number."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme in ("redis", "rediss"):
+        if not url.lower().startswith(parts.scheme + "://") or not parts.hostname:
+            return "it names no host; use redis://host:6379/0"
+        db = parts.path.strip("/")
+        if db and not db.isdigit():
+            return f"the database must be a number (redis://host:6379/0), got {db[:20]!r}"
+    elif parts.scheme == "unix" and not parts.path:
+        return "it names no socket path; use unix:///path/to/redis.sock"
+    return None
+
+
 # -- per-loop clients -----------------------------------------------------------------------
 
 
@@ -361,8 +377,11 @@ class RedisTokenStore:
 
         try:
             parse_url(url)  # a malformed URL fails here, not on first use
+            problem = _url_problem(url)
         except ValueError as exc:
-            raise ConfigurationError(f"invalid Redis URL {redact_url(url)!r}: {exc}") from None
+            problem = str(exc)
+        if problem is not None:
+            raise ConfigurationError(f"invalid Redis URL {redact_url(url)!r}: {problem}")
         return cls(_factory=factory, _url=url, **options)
 
     def __repr__(self) -> str:
