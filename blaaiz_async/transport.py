@@ -163,6 +163,7 @@ class AiohttpTransport:
         self.timeout = timeout
         self.max_response_bytes = max_response_bytes
         self._timeouts: dict[float | None, aiohttp.ClientTimeout] = {}
+        self._urls: dict[str, URL] = {}
 
     def __repr__(self) -> str:
         return f"AiohttpTransport(max_connections={self.max_connections}, own={self._owns_session})"
@@ -194,7 +195,9 @@ class AiohttpTransport:
 
     async def send(self, request: HTTPRequest) -> HTTPResponse:
         session = self._get_session()
-        url = URL(request.url, encoded=True)
+        url = self._urls.get(request.url)
+        if url is None:
+            url = self._url(request.url, keep=request.method == "GET" and "?" not in request.url)
         timeout = self._timeouts.get(request.timeout)
         if timeout is None:
             timeout = self._timeout_for(request.timeout)
@@ -220,6 +223,18 @@ class AiohttpTransport:
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             failure = _failure(exc, f"{url.host}:{url.port}" if url.port else url.host or "")
         raise failure  # outside the except block: no chain to aiohttp's exception
+
+    def _url(self, text: str, *, keep: bool) -> URL:
+        """The URL object for ``text``; with ``keep``, kept for the next call: a read is
+        made again and again, and yarl caches what aiohttp asks of a URL (host, port,
+        path). Only reads without a query are kept: a query may hold an account number,
+        and no presigned URL (a credential) outlives its PUT."""
+        url = URL(text, encoded=True)
+        if keep:
+            if len(self._urls) >= 256:  # paths with ids are many: start over now and then
+                self._urls.clear()
+            self._urls[text] = url
+        return url
 
     def _timeout_for(self, seconds: float | None) -> aiohttp.ClientTimeout:
         total = seconds if seconds is not None else self.timeout
