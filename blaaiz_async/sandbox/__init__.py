@@ -224,7 +224,7 @@ class Sandbox:
     def deliveries(self) -> list[Record]:
         """Every webhook so far, oldest first: ``url``, ``payload``, ``status`` (pending,
         delivered, failed, not_sent), ``attempts`` (``at``, and ``status`` or ``error``)."""
-        return list(self.state.collection("webhook_deliveries").values())
+        return list(self.state.webhook_deliveries.values())
 
     async def wait_for_deliveries(self) -> list[Record]:
         """Wait until every webhook so far is delivered or has failed (on the sandbox's own
