@@ -79,7 +79,19 @@ class WebhookSender:
             delivery["status"] = "not_sent"
             delivery["reason"] = "the sandbox only delivers to loopback URLs"
             return
-        assert self._loop is not None, "WebhookSender.start() was not called"
+        loop = self._loop
+        assert loop is not None, "WebhookSender.start() was not called"
+        try:
+            here = asyncio.get_running_loop()
+        except RuntimeError:
+            here = None
+        if here is loop:
+            self._schedule(delivery)
+        else:  # recorded from another thread (a sandbox on its own thread): hand it over
+            loop.call_soon_threadsafe(self._schedule, delivery)
+
+    def _schedule(self, delivery: Record) -> None:
+        assert self._loop is not None
         task = self._loop.create_task(self._send(delivery))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

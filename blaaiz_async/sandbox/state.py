@@ -13,6 +13,7 @@ API's 404 body (``{"status": false, "message": "Customer not found"}``).
 from __future__ import annotations
 
 import difflib
+import math
 import secrets
 import time
 import uuid
@@ -94,8 +95,27 @@ class Fault:
     headers: dict[str, str] = attrs.field(factory=dict)
 
 
-# What faults can be injected into: every declared route, and the token endpoint.
+# What faults and latency can be injected into: every declared route, and the token endpoint.
 FAULT_ROUTES: tuple[str, ...] = ("oauth.token", *ROUTES)
+# What the request counters count: those, and the presigned-upload target.
+COUNTED_ROUTES: tuple[str, ...] = (*FAULT_ROUTES, "storage.put")
+
+
+def known_route(route: object, purpose: str, names: tuple[str, ...] = FAULT_ROUTES) -> str:
+    """``route`` when it is one of ``names``, else ``ConfigurationError`` naming the close
+    matches: a typo would otherwise set up (or count) something no call ever takes."""
+    if isinstance(route, str) and route in names:
+        return route
+    if not isinstance(route, str):
+        raise ConfigurationError(
+            f"a route name is a string such as 'payouts.create', got {type(route).__name__}"
+        )
+    close = difflib.get_close_matches(route, names, n=3)
+    hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
+    raise ConfigurationError(
+        f"no route named {route!r} to {purpose}{hint}; use a route name such as "
+        "'payouts.create' (blaaiz_async.routes.ROUTES) or 'oauth.token'"
+    )
 
 
 class NotFound(Exception):
@@ -312,6 +332,23 @@ class SandboxState:
         return self.tokens.pop(value, None) is not None
 
     @property
+    def token_ttl(self) -> float:
+        """Seconds each issued token lives."""
+        return self._token_ttl
+
+    @token_ttl.setter
+    def token_ttl(self, seconds: float) -> None:
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, int | float)
+            or not 0 < seconds < math.inf
+        ):
+            raise ConfigurationError(
+                f"token_ttl must be a positive, finite number of seconds, got {seconds!r}"
+            )
+        self._token_ttl = seconds
+
+    @property
     def token_requests(self) -> int:
         return self.requests["oauth.token"]
 
@@ -363,13 +400,7 @@ class SandboxState:
     def add_fault(self, route: str, fault: Fault) -> None:
         """Queue ``fault`` for ``route``; a name that no call would ever take it under, or
         fewer than one time, is refused (it would silently test nothing)."""
-        if route not in FAULT_ROUTES:
-            close = difflib.get_close_matches(route, FAULT_ROUTES, n=3)
-            hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
-            raise ConfigurationError(
-                f"no route named {route!r} to inject a fault into{hint}; use a route name "
-                "such as 'payouts.create' (blaaiz_async.routes.ROUTES) or 'oauth.token'"
-            )
+        known_route(route, "inject a fault into")
         if isinstance(fault.times, bool) or not isinstance(fault.times, int) or fault.times < 1:
             raise ConfigurationError(
                 f"times must be a whole number of calls, at least 1, got {fault.times!r}"
