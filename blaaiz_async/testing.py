@@ -32,6 +32,7 @@ from .transport import HTTPRequest, HTTPResponse, MockTransport, TransportError
 
 if TYPE_CHECKING:
     from .client import BlaaizClient
+    from .limits.limit import RateLimit
     from .sandbox import Sandbox
     from .scopes import ScopesArg
 
@@ -39,8 +40,15 @@ __all__ = ["HTTPRequest", "HTTPResponse", "MockTransport", "SandboxFactory", "Tr
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# The client's own rate budget: "the sandbox's" (``Sandbox.client_rate_limit``) unless given.
-_SANDBOX_LIMIT: Any = object()
+
+class _SandboxLimit:
+    """The default client budget: the sandbox's own limit (``Sandbox.client_rate_limit``)."""
+
+    def __repr__(self) -> str:
+        return "<the sandbox's limit>"
+
+
+_SANDBOX_LIMIT = _SandboxLimit()
 
 
 def _async_fixture(fn: F) -> F:
@@ -94,7 +102,7 @@ class SandboxFactory:
         sandbox: Sandbox,
         *,
         scopes: ScopesArg = None,
-        rate_limit: Any = _SANDBOX_LIMIT,
+        rate_limit: RateLimit | _SandboxLimit | None = _SANDBOX_LIMIT,
         **options: Any,
     ) -> BlaaizClient:
         """A ``BlaaizClient`` on new credentials holding ``scopes``, not opened yet: open
@@ -109,7 +117,7 @@ class SandboxFactory:
         sandbox: Sandbox,
         *,
         scopes: ScopesArg = None,
-        rate_limit: Any = _SANDBOX_LIMIT,
+        rate_limit: RateLimit | _SandboxLimit | None = _SANDBOX_LIMIT,
         **options: Any,
     ) -> Callable[[], BlaaizClient]:
         """A function making clients on ONE new credential holding ``scopes``: what an app
@@ -118,7 +126,7 @@ class SandboxFactory:
         from .client import BlaaizClient
 
         client_id, client_secret = self.credentials(sandbox, scopes)
-        limit = sandbox.client_rate_limit if rate_limit is _SANDBOX_LIMIT else rate_limit
+        limit = sandbox.client_rate_limit if isinstance(rate_limit, _SandboxLimit) else rate_limit
         url = sandbox.url
 
         def make() -> BlaaizClient:

@@ -190,3 +190,12 @@ def test_importing_the_plugin_imports_no_server_until_a_fixture_is_used() -> Non
     before, after = done.stdout.splitlines()
     assert before == "[]"
     assert after == "True True"  # the same check sees them once a sandbox is made
+
+
+def test_the_plugins_public_names() -> None:
+    import blaaiz_async.testing as plugin
+
+    assert plugin.__all__ == sorted(plugin.__all__)
+    assert all(hasattr(plugin, name) for name in plugin.__all__)
+    for fixture in ("blaaiz_sandbox", "blaaiz_client", "blaaiz_sandbox_factory"):
+        assert callable(getattr(plugin, fixture)), fixture
