@@ -25,6 +25,8 @@ from blaaiz_async.integrations.fastapi import Blaaiz
 from blaaiz_async.retry import RetryPolicy
 from blaaiz_async.sandbox import Sandbox
 from blaaiz_async.testing import SandboxFactory
+from blaaiz_async.webhooks import CollectionEvent
+from tests.test_sandbox_webhooks import Receiver, receiving
 
 
 async def test_plugin_fixtures(blaaiz_sandbox: Sandbox, blaaiz_client: BlaaizClient) -> None:
@@ -168,6 +170,30 @@ def test_the_factory_stops_its_sandboxes() -> None:
     with pytest.raises(RuntimeError, match="closed"):
         factory.sandbox()
     assert url.startswith("http://127.0.0.1:")
+
+
+def test_a_sync_test_settles_a_collection_and_waits_for_its_webhook(
+    blaaiz_sandbox_factory: SandboxFactory,
+) -> None:
+    """Set-up and settlement from the test's thread, the webhook sent from the sandbox's
+    thread to a receiver on the test's own loop, the wait from that loop."""
+    sb = blaaiz_sandbox_factory.sandbox(webhook_retry_delays=(0.05, 0.1))
+
+    async def main() -> tuple[list[Any], Receiver]:
+        async with receiving(Receiver(sb.webhook_secret)) as hook:
+            async with blaaiz_sandbox_factory.client(sb) as client:
+                await client.webhooks.register(payout_url=hook.url, collection_url=hook.url)
+                pending = await client.collections.create(
+                    method="open_banking", amount=100, wallet_id=sb.wallet_id("EUR")
+                )
+                assert await sb.wait_for_deliveries() == []  # nothing to tell yet
+                sb.settle_collection(str(pending.transaction_id))
+                return await sb.wait_for_deliveries(), hook
+
+    deliveries, hook = asyncio.run(main())
+    assert [d["status"] for d in deliveries] == ["delivered"]
+    assert [type(e) for e in hook.events] == [CollectionEvent]
+    assert hook.refused == []  # signed with the sandbox's secret
 
 
 CHEAP_IMPORT = """
