@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.redis_s
 
 from blaaiz_async import BlaaizClient
 from blaaiz_async.auth import FileTokenStore, MemoryTokenStore, RedisTokenStore, TokenStore
+from blaaiz_async.cli.fleet import FleetSpec, run_fleet
 from blaaiz_async.config import refresh_skew
 from blaaiz_async.sandbox import Sandbox
-from blaaiz_async.sandbox.fleet import FleetSpec, run_fleet
 from tests.redis_support import RedisServer, commands_executed
 
 

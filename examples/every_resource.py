@@ -464,7 +464,7 @@ async def compliance_headless(client: BlaaizClient, sb: Sandbox) -> None:
     )  # fmt: skip
     submitted = await client.compliance.submit_session(session.id)
     # sandbox: the reviewer's verdict.
-    sb.state.collection("kyc_sessions")[session.id]["status"] = SessionStatus.APPROVED.value
+    sb.state.kyc_sessions[session.id]["status"] = SessionStatus.APPROVED.value
     decided = await client.compliance.get_session(session.id)
     applicant = await client.compliance.get_applicant_data(session.id)
     same_applicant = await client.compliance.get_session_applicant_data(session.id)
@@ -518,7 +518,7 @@ async def signa_id(client: BlaaizClient, sb: Sandbox) -> None:
     image_id = document_ids(data.document_images)[0]
     image = await client.signa_id.get_release_document(release.release.id, image_id)
     # sandbox: a wallet that holds a Signa ID verification.
-    sb.state.collection("signa_id_wallets")["0xabc"] = {
+    sb.state.signa_id_wallets["0xabc"] = {
         "verified": True, "level": "FULL", "country": "NGA", "expires_at": "2027-01-01",
         "attestations": [{"type": "KYC"}], "_chains": [1],
     }  # fmt: skip

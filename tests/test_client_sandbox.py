@@ -512,14 +512,14 @@ async def test_the_server_refuses_api_keys_on_oauth_only_routes(sandbox: Sandbox
         wallets = sandbox.url + ROUTES["wallets.list"].format_path()
         async with http.get(wallets, headers={"x-blaaiz-api-key": key}) as resp:
             assert resp.status == 200
-    assert sandbox.state.collection("signa_id_requests") == {}
+    assert sandbox.state.signa_id_requests == {}
     # OAuth with the opt-in scope reaches the same route.
     async with oauth_client(sandbox, [ScopeBundle.FULL_ACCESS, Scope.SIGNA_ID_RELEASE]) as client:
         request = await client.signa_id.create_release_request(
             idempotency_key="k1", purpose="kyc", scopes=["identity"],
             origin="https://shop.example",
         )  # fmt: skip
-    assert request.id in sandbox.state.collection("signa_id_requests")
+    assert request.id in sandbox.state.signa_id_requests
 
 
 # -- configuration ----------------------------------------------------------------------------

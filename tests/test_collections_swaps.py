@@ -266,7 +266,7 @@ async def test_accept_interac_transfer(sandbox: Sandbox, client: BlaaizClient) -
         reference_number=ref, security_answer="blue", email="payments@business.example"
     )
     assert ack.message and "queued" in ack.message
-    transfer = sandbox.state.collection("interac_transfers")[ref]
+    transfer = sandbox.state.interac_transfers[ref]
     assert transfer["status"] == "QUEUED"
     assert sandbox.state.transactions[transfer["transaction_id"]]["status"] == "PENDING"
     with pytest.raises(BadRequestError):  # once only
@@ -430,7 +430,7 @@ async def test_refund_of_a_transaction(sandbox: Sandbox, client: BlaaizClient) -
     )
     assert refund.status == "PENDING" and refund.transaction_id == started.transaction_id
     assert refund.amount == Decimal("30")
-    sandbox.state.collection("refunds")[refund.id]["status"] = "SUCCESSFUL"
+    sandbox.state.refunds[refund.id]["status"] = "SUCCESSFUL"
     again = await client.refunds.get(refund.id)
     assert again.status == "SUCCESSFUL" and again.reference == "rf-1"
     with pytest.raises(NotFoundError):
@@ -473,7 +473,7 @@ async def test_only_successful_collections_and_payouts_are_refunded(
         with pytest.raises(BadRequestError) as info:
             await client.refunds.create(transaction_id=transaction_id)
         assert (info.value.status, info.value.message) == (400, message)
-    assert sandbox.state.collection("refunds") == {}
+    assert sandbox.state.refunds == {}
     # Once the payer has paid, the same collection is refundable.
     sandbox.state.transactions[started.transaction_id]["status"] = "SUCCESSFUL"
     refund = await client.refunds.create(transaction_id=started.transaction_id)
@@ -484,7 +484,7 @@ async def test_one_open_refund_per_transaction_and_never_more_than_its_amount(
     sandbox: Sandbox, client: BlaaizClient
 ) -> None:
     payout_id = await paid_out(sandbox, client, "1000.00")
-    records = sandbox.state.collection("refunds")
+    records = sandbox.state.refunds
     first = await client.refunds.create(transaction_id=payout_id, reference="rf-1")
     assert first.amount == Decimal("1000.00") and first.currency == "NGN"
     # A second refund while the first is open: 409, whichever way the transaction is named.

@@ -596,13 +596,13 @@ async def test_delete_owner(client: BlaaizClient) -> None:
 
 def _session(sandbox: Sandbox, status: str = "APPROVED", **fields: Any) -> str:
     session = {
-        "id": f"ses_{len(sandbox.state.collection('kyc_sessions'))}",
+        "id": f"ses_{len(sandbox.state.kyc_sessions)}",
         "status": status,
         "requirements": ["DOCUMENTS"],
         "applicant": {"first_name": "Jane", "last_name": "Doe"},
         **fields,
     }
-    sandbox.state.collection("kyc_sessions")[session["id"]] = session
+    sandbox.state.kyc_sessions[session["id"]] = session
     return str(session["id"])
 
 
@@ -622,7 +622,7 @@ async def test_link_a_session_made_through_the_compliance_api(
     )  # fmt: skip
     with pytest.raises(ConflictError):  # no verdict yet
         await pii_client.customers.link_kyc_session(cid, session.id)
-    sandbox.state.collection("kyc_sessions")[session.id]["status"] = "APPROVED"
+    sandbox.state.kyc_sessions[session.id]["status"] = "APPROVED"
     assert (await pii_client.customers.link_kyc_session(cid, session.id)).is_verified
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from blaaiz_async.auth import ClientCredentialsProvider, FileTokenStore
+from blaaiz_async.cli.fleet import FleetSpec, run_fleet
 from blaaiz_async.client import BlaaizClient
 from blaaiz_async.sandbox import Sandbox
-from blaaiz_async.sandbox.fleet import FleetSpec, run_fleet
 
 from . import _file_store_workers as workers
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from blaaiz_async.auth import FileTokenStore, MemoryTokenStore, RedisTokenStore, TokenStore
+from blaaiz_async.cli.fleet import FleetSpec, run_fleet
 from blaaiz_async.sandbox import Sandbox
-from blaaiz_async.sandbox.fleet import FleetSpec, run_fleet
 from tests.redis_support import RedisServer, commands_executed
 
 

@@ -9,7 +9,7 @@ import math
 import pytest
 
 from blaaiz_async.auth import RedisTokenStore
-from blaaiz_async.sandbox.fleet import (
+from blaaiz_async.cli.fleet import (
     FleetReport,
     FleetSpec,
     FleetStartError,

@@ -11,13 +11,13 @@ import pytest
 
 from blaaiz_async import BlaaizClient, RateLimit
 from blaaiz_async.auth import FileTokenStore, RedisTokenStore
+from blaaiz_async.cli.fleet import FleetSpec, run_fleet
 from blaaiz_async.core import MAX_SERVER_PAUSE, server_pause
 from blaaiz_async.errors import OutcomeUnknownError, RateLimitError
 from blaaiz_async.models.converter import loads
 from blaaiz_async.retry import RetryPolicy
 from blaaiz_async.routes import ROUTES
 from blaaiz_async.sandbox import Sandbox
-from blaaiz_async.sandbox.fleet import FleetSpec, run_fleet
 from blaaiz_async.testing import HTTPRequest, MockTransport
 from blaaiz_async.transport import HTTPResponse
 from tests.redis_support import RedisServer

@@ -15,9 +15,9 @@ import pytest
 from redis.asyncio import Redis
 
 from blaaiz_async.auth import ClientCredentialsProvider, RedisTokenStore
+from blaaiz_async.cli.fleet import FleetSpec, run_fleet
 from blaaiz_async.client import BlaaizClient
 from blaaiz_async.sandbox import Sandbox
-from blaaiz_async.sandbox.fleet import FleetSpec, run_fleet
 from tests import _redis_store_workers as workers
 from tests.redis_support import RedisServer, command
 

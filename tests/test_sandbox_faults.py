@@ -71,3 +71,38 @@ def test_a_fault_for_an_unknown_route_is_refused_with_close_matches(
     with pytest.raises(ConfigurationError, match=hint):
         inject(sandbox, route, 1)  # before: accepted, and never fired
     assert sandbox.state.faults == {}
+
+
+@pytest.mark.parametrize(
+    ("route", "hint"),
+    [
+        ("payout.create", "did you mean 'payouts.create'"),
+        ("oauth/token", "'oauth.token'"),
+        ("nothing-like-it", "use a route name such as 'payouts.create'"),
+    ],
+)
+def test_latency_and_counters_refuse_unknown_routes_too(route: str, hint: str) -> None:
+    sandbox = Sandbox()
+    with pytest.raises(ConfigurationError, match=hint):
+        sandbox.set_latency(0.5, route)  # before: accepted, and never waited
+    with pytest.raises(ConfigurationError, match=hint):
+        sandbox.count(route)  # before: 0, so "assert count == 0" passed on a typo
+    assert sandbox.latency == {}
+    assert sandbox.count("payouts.create") == 0 and sandbox.count("storage.put") == 0
+    sandbox.set_latency(0.25, "oauth.token")
+    sandbox.set_latency(0.5)
+    assert sandbox.latency == {"oauth.token": 0.25, "*": 0.5}
+
+
+@pytest.mark.parametrize("seconds", [-1, "1", True, float("nan"), float("inf")])
+def test_bad_latencies_and_token_lifetimes_are_refused(seconds: object) -> None:
+    with pytest.raises(ConfigurationError, match="latency"):
+        Sandbox(latency=seconds)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="token_ttl"):
+        Sandbox(token_ttl=seconds)  # type: ignore[arg-type]
+    sandbox = Sandbox()
+    with pytest.raises(ConfigurationError, match="latency"):
+        sandbox.set_latency(seconds, "wallets.list")  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="token_ttl"):
+        sandbox.token_ttl = seconds  # type: ignore[assignment]
+    assert sandbox.latency == {} and sandbox.token_ttl == 3600.0

@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 
 from blaaiz_async import BlaaizClient
+from blaaiz_async.config import ConfigurationError
 from blaaiz_async.errors import RateLimitError
 from blaaiz_async.retry import RetryPolicy
 from blaaiz_async.routes import API, ROUTES
@@ -87,11 +88,14 @@ def test_merged_headers_keep_the_tighter_limit_and_a_refusal_its_own() -> None:
     assert merge_headers({}, endpoint) == endpoint
 
 
-@pytest.mark.parametrize(("limit", "window"), [(0, 60.0), (True, 60.0), (5, 0.0), (5, math.inf)])
+@pytest.mark.parametrize(
+    ("limit", "window"),
+    [(0, 60.0), (True, 60.0), ("5", 60.0), (5, 0.0), (5, math.inf), (5, "60"), (5, True)],
+)
 def test_bad_limits_are_refused(limit: int, window: float) -> None:
-    with pytest.raises(ValueError, match="rate"):
+    with pytest.raises(ConfigurationError, match="rate"):
         FixedWindowLimiter(limit, window)
-    with pytest.raises(ValueError, match="rate"):
+    with pytest.raises(ConfigurationError, match="rate"):
         Sandbox(rate_limit=limit, rate_window=window)
 
 

@@ -16,6 +16,7 @@ import pytest
 from aiohttp import web
 
 from blaaiz_async import BlaaizClient
+from blaaiz_async.config import ConfigurationError
 from blaaiz_async.errors import BadRequestError, ValidationError, WebhookVerificationError
 from blaaiz_async.sandbox import Sandbox
 from blaaiz_async.webhooks import (
@@ -277,3 +278,17 @@ async def test_sdk_payout_to_sandbox_to_the_example_app_recorded_once() -> None:
             "status": "SUCCESSFUL",
         }
     ]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"webhook_retry_delays": (-1.0,)},
+        {"webhook_retry_delays": (True,)},
+        {"webhook_timeout": 0},
+        {"webhook_timeout": "5"},
+    ],
+)
+def test_bad_webhook_timings_are_refused(options: dict[str, Any]) -> None:
+    with pytest.raises(ConfigurationError, match="webhook retry delays and timeout"):
+        Sandbox(**options)

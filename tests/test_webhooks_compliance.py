@@ -49,7 +49,7 @@ async def pii(sandbox: Sandbox) -> AsyncIterator[BlaaizClient]:
 
 
 def deliveries(sandbox: Sandbox) -> list[dict[str, Any]]:
-    return list(sandbox.state.collection("webhook_deliveries").values())
+    return list(sandbox.state.webhook_deliveries.values())
 
 
 # -- webhook configuration -----------------------------------------------------------------
@@ -170,11 +170,11 @@ async def test_create_session_replays_per_idempotency_key(
     second = await client.compliance.create_session(**args)
     assert first.id == second.id
     assert first.fulfilment_mode == "HOSTED"  # the only mode of this set, taken by default
-    assert len(sandbox.state.collection("kyc_sessions")) == 1
+    assert len(sandbox.state.kyc_sessions) == 1
     # No key given: each call is a new session, with a generated key.
     await client.compliance.create_session(customer_reference="c", requirements=["DOCUMENTS"])
     await client.compliance.create_session(customer_reference="c", requirements=["DOCUMENTS"])
-    assert len(sandbox.state.collection("kyc_sessions")) == 3
+    assert len(sandbox.state.kyc_sessions) == 3
 
 
 async def test_create_session_is_retried_with_the_same_key(
@@ -185,7 +185,7 @@ async def test_create_session_is_retried_with_the_same_key(
         customer_reference="cust-9", requirements=["PROOF_OF_ADDRESS"]
     )
     assert sandbox.count("compliance.create_session") == 2
-    assert list(sandbox.state.collection("kyc_sessions")) == [session.id]  # one, not two
+    assert list(sandbox.state.kyc_sessions) == [session.id]  # one, not two
 
 
 @pytest.mark.parametrize(
@@ -276,7 +276,7 @@ async def test_headless_session_from_upload_to_verdict(sandbox: Sandbox, pii: Bl
     assert submitted.status == "SUBMITTED" and submitted.submitted_at
     with pytest.raises(ConflictError):
         await pii.compliance.submit_session(session_id)
-    sandbox.state.collection("kyc_sessions")[session_id]["status"] = "APPROVED"  # the verdict
+    sandbox.state.kyc_sessions[session_id]["status"] = "APPROVED"  # the verdict
     assert (await pii.compliance.get_session(session_id)).has_verdict
     applicant = await pii.compliance.get_applicant_data(session_id)
     assert applicant is not None and (applicant.first_name, applicant.country) == ("Ada", "NGA")
@@ -285,7 +285,7 @@ async def test_headless_session_from_upload_to_verdict(sandbox: Sandbox, pii: Bl
     assert all(d.available for d in documents)
     link = await pii.compliance.get_document(session_id, documents[0].id)
     assert link.url and link.content_type == "image/jpeg" and link.expires_at
-    sandbox.state.collection("kyc_sessions")[session_id]["_documents"][1]["available"] = False
+    sandbox.state.kyc_sessions[session_id]["_documents"][1]["available"] = False
     with pytest.raises(ConflictError) as info:
         await pii.compliance.get_document(session_id, documents[1].id)
     assert info.value.status == 410
@@ -351,7 +351,7 @@ async def test_hosted_session_links_tokens_and_cancel(
     session = await client.compliance.create_session(
         customer_reference="cust-h", requirements=["DOCUMENTS", "SELFIE", "FACE_MATCH"]
     )
-    record = sandbox.state.collection("kyc_sessions")[session.id]
+    record = sandbox.state.kyc_sessions[session.id]
     with pytest.raises(BadRequestError) as info:  # submit is for HEADLESS sessions
         await client.compliance.submit_session(session.id)
     assert info.value.status == 422
@@ -385,7 +385,7 @@ async def test_pii_and_signed_links_are_masked_in_reprs(
         session_id, filename="a.pdf", content_type="application/pdf", id_doc_type="PASSPORT",
         country="NGA", content_base64="eA==",
     )  # fmt: skip
-    record = sandbox.state.collection("kyc_sessions")[session_id]
+    record = sandbox.state.kyc_sessions[session_id]
     record["status"] = "APPROVED"
     record["_applicant"].update(
         middle_name="Chiamaka", id_number="A00000001", id_doc_type="PASSPORT",
@@ -448,7 +448,7 @@ async def test_session_document_downloads_are_rate_limited(sandbox: Sandbox) -> 
             session_id, filename="a.pdf", content_type="application/pdf",
             id_doc_type="PASSPORT", country="NGA", content_base64="eA==",
         )  # fmt: skip
-        sandbox.state.collection("kyc_sessions")[session_id]["status"] = "REJECTED"
+        sandbox.state.kyc_sessions[session_id]["status"] = "REJECTED"
         [document] = await c.compliance.list_documents(session_id)
         for _ in range(30):
             await c.compliance.get_document(session_id, document.id)
@@ -461,7 +461,7 @@ async def test_session_document_downloads_are_rate_limited(sandbox: Sandbox) -> 
 async def test_pii_answers_are_not_cacheable(sandbox: Sandbox) -> None:
     async with scoped(sandbox, PRIVILEGED) as c:
         session_id = await new_headless(c)
-        sandbox.state.collection("kyc_sessions")[session_id]["status"] = "APPROVED"
+        sandbox.state.kyc_sessions[session_id]["status"] = "APPROVED"
         assert c.token_provider is not None
         token = await c.token_provider.get_token()
     url = f"{sandbox.url}/api/external/compliance/kyc/sessions/{session_id}/applicant-data"
@@ -496,7 +496,7 @@ async def test_signa_id_release_flow(sandbox: Sandbox, pii: BlaaizClient) -> Non
     )  # fmt: skip
     assert replayed.id == request.id
     code = approve_release_request(sandbox.state, request.id)  # the holder consents
-    [release_id] = list(sandbox.state.collection("signa_id_releases"))
+    [release_id] = list(sandbox.state.signa_id_releases)
     before = await pii.signa_id.get_release(release_id)
     assert before.data is None and not before.active  # nothing before the exchange
     exchanged = await pii.signa_id.exchange_release_code(code=code)
@@ -511,7 +511,7 @@ async def test_signa_id_release_flow(sandbox: Sandbox, pii: BlaaizClient) -> Non
     document = await pii.signa_id.get_release_document(release_id, image["id"])
     assert document.url and document.content_type == "image/jpeg"
     # Revoked (signa_id.grant.revoked): the reads return no data any more.
-    sandbox.state.collection("signa_id_releases")[release_id]["access"]["status"] = "REVOKED"
+    sandbox.state.signa_id_releases[release_id]["access"]["status"] = "REVOKED"
     assert (await pii.signa_id.get_release(release_id)).data is None
     with pytest.raises(ConflictError):
         await pii.signa_id.get_release_document(release_id, image["id"])
@@ -557,7 +557,7 @@ async def test_signa_id_needs_its_opt_in_scope(sandbox: Sandbox, client: BlaaizC
 
 
 async def test_wallet_status_is_public(sandbox: Sandbox) -> None:
-    sandbox.state.collection("signa_id_wallets")["0xabc"] = {
+    sandbox.state.signa_id_wallets["0xabc"] = {
         "verified": True, "level": "FULL", "country": "NGA", "expires_at": "2027-01-01",
         "attestations": [{"type": "KYC"}], "_chains": [1],
     }  # fmt: skip

@@ -31,8 +31,8 @@ from rich.table import Table
 from ..auth.stores.base import TokenStore
 from ..limits.limit import RateLimit
 from ..sandbox import Sandbox
-from ..sandbox.fleet import FleetReport, FleetSpec, FleetStartError, run_fleet
 from ..scopes import ScopeBundle
+from .fleet import FleetReport, FleetSpec, FleetStartError, run_fleet
 from .redis_server import LocalRedis, redis_server_binary
 
 FAULTS = ("revoke-tokens", "kill-store")

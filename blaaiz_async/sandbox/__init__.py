@@ -13,23 +13,32 @@ Webhooks: register URLs through the API (``client.webhooks.register``; the sandb
 takes ``http://127.0.0.1:PORT/...`` URLs) and the sandbox POSTs signed deliveries to them
 when payouts and collections change state, on replays and on simulations, retrying with
 backoff. ``sb.webhook_secret`` verifies them; ``sb.deliveries`` shows every one.
+
+On its own thread (``background_sandbox()``, or the pytest plugin's fixtures) the sandbox
+answers whatever the caller's thread does: a synchronous test, FastAPI's ``TestClient``,
+code that calls ``asyncio.run``. Its set-up methods (``add_client``, ``fail_next``, ...)
+may be called from any thread: they run on the sandbox's loop, between two requests.
+``await sb.wait_for_deliveries()`` works from any event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
+import functools
 import logging
+import math
 import socket
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from ..config import API_RATE_LIMIT_WINDOW
+from ..config import API_RATE_LIMIT_WINDOW, ConfigurationError
 from ..limits.limit import RateLimit
 
 if TYPE_CHECKING:
@@ -38,7 +47,47 @@ from ..scopes import ScopesArg
 from .app import build_app
 from .delivery import DEFAULT_RETRY_DELAYS, DEFAULT_TIMEOUT, WebhookSender
 from .handlers.collections import settle_collection
-from .state import Fault, Record, SandboxState
+from .state import COUNTED_ROUTES, Fault, Record, SandboxState, known_route
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# How long a set-up call from another thread waits for the sandbox's loop to run it.
+CROSS_THREAD_TIMEOUT = 30.0
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _on_own_loop(
+    method: Callable[Concatenate[Sandbox, P], R],
+) -> Callable[Concatenate[Sandbox, P], R]:
+    """Run a set-up method on the sandbox's event loop when it is called from another
+    thread, so it never interleaves with a request being handled (the sandbox's state is
+    plain dicts, changed by one thread only)."""
+
+    @functools.wraps(method)
+    def run(self: Sandbox, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        loop = self._loop
+        if loop is None or not loop.is_running() or _running_loop() is loop:
+            return method(self, *args, **kwargs)
+        done: concurrent.futures.Future[R] = concurrent.futures.Future()
+
+        def call() -> None:
+            try:
+                done.set_result(method(self, *args, **kwargs))
+            except BaseException as exc:
+                done.set_exception(exc)
+
+        loop.call_soon_threadsafe(call)
+        return done.result(timeout=CROSS_THREAD_TIMEOUT)
+
+    return run
+
 
 # One INFO line per request when ``Sandbox(log_requests=True)``: method, path, status, time.
 request_log = logging.getLogger("blaaiz_async.sandbox.requests")
@@ -101,8 +150,11 @@ class Sandbox:
             rate_window=rate_window,
         )
         self.state.strict_scopes = strict_scopes
-        self.latency: dict[str, float] = {"*": latency} if latency else {}
         self._runner: web.AppRunner | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop serving, while running
+        self.latency: dict[str, float] = {}
+        if latency:
+            self.set_latency(latency)
         self._sender = WebhookSender(
             self.state, retry_delays=webhook_retry_delays, timeout=webhook_timeout
         )
@@ -139,6 +191,7 @@ class Sandbox:
         site = web.SockSite(runner, sock)
         await site.start()
         self._runner = runner
+        self._loop = asyncio.get_running_loop()
         self._sender.start()
         return self
 
@@ -147,6 +200,7 @@ class Sandbox:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        self._loop = None
 
     async def __aenter__(self) -> Sandbox:
         return await self.start()
@@ -161,6 +215,7 @@ class Sandbox:
 
     # -- set-up --------------------------------------------------------------------------
 
+    @_on_own_loop
     def add_client(
         self,
         scopes: ScopesArg = None,
@@ -172,16 +227,31 @@ class Sandbox:
         unless ``client_id``/``client_secret`` fix them."""
         return self.state.add_client(scopes, client_id=client_id, client_secret=client_secret)
 
+    @_on_own_loop
     def rotate_secret(self, client_id: str, *, client_secret: str | None = None) -> str:
         """Rotate ``client_id``'s secret, as the dashboard does: returns the new secret
         (random unless given); the old one and the credential's tokens stop working."""
         return self.state.rotate_secret(client_id, client_secret=client_secret)
 
+    @_on_own_loop
     def add_api_key(self) -> str:
         return self.state.add_api_key()
 
+    @_on_own_loop
     def set_latency(self, seconds: float, route: str = "*") -> None:
-        self.latency[route] = seconds
+        """Wait ``seconds`` before answering ``route`` (a route name, ``"oauth.token"``,
+        or ``"*"``: every route without a latency of its own)."""
+        if route != "*":
+            known_route(route, "delay")
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, int | float)
+            or not 0 <= seconds < math.inf
+        ):
+            raise ConfigurationError(
+                f"latency must be a number of seconds, at least 0, got {seconds!r}"
+            )
+        self.latency[route] = float(seconds)
 
     def transport(self) -> SandboxTransport:
         """A transport that reaches this sandbox in-process, with no socket and no server
@@ -198,6 +268,7 @@ class Sandbox:
         limit = self.state.rate_limit
         return None if limit is None else RateLimit(limit, per=self.state.rate_window)
 
+    @_on_own_loop
     def set_rate_limit(self, limit: int | None, window: float | None = None) -> None:
         """Change the account limit while running (counts start over)."""
         if window is not None:
@@ -210,6 +281,10 @@ class Sandbox:
 
     @token_ttl.setter
     def token_ttl(self, seconds: float) -> None:
+        self._set_token_ttl(seconds)
+
+    @_on_own_loop
+    def _set_token_ttl(self, seconds: float) -> None:
         self.state.token_ttl = seconds
 
     def wallet_id(self, currency: str) -> str:
@@ -233,15 +308,25 @@ class Sandbox:
     def deliveries(self) -> list[Record]:
         """Every webhook so far, oldest first: ``url``, ``payload``, ``status`` (pending,
         delivered, failed, not_sent), ``attempts`` (``at``, and ``status`` or ``error``)."""
-        return list(self.state.collection("webhook_deliveries").values())
+        return self._deliveries()
+
+    @_on_own_loop
+    def _deliveries(self) -> list[Record]:
+        return list(self.state.webhook_deliveries.values())
 
     async def wait_for_deliveries(self) -> list[Record]:
-        """Wait until every webhook so far is delivered or has failed (on the sandbox's own
-        event loop), then return ``deliveries``. Bounded: attempts time out and retries
-        are finite."""
-        await self._sender.drain()
+        """Wait until every webhook so far is delivered or has failed, then return
+        ``deliveries``. From any event loop: a sandbox on its own thread drains on its
+        loop (a synchronous test: ``asyncio.run(sb.wait_for_deliveries())``). Bounded:
+        attempts time out and retries are finite."""
+        loop = self._loop
+        if loop is not None and loop is not asyncio.get_running_loop():
+            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._sender.drain(), loop))
+        else:
+            await self._sender.drain()
         return self.deliveries
 
+    @_on_own_loop
     def settle_collection(self, transaction_id: str, status: str = "SUCCESSFUL") -> Record:
         """The payer's side of a PENDING collection: the money arrives (``SUCCESSFUL``,
         the wallet is credited) or it does not (``FAILED``); the webhook goes out."""
@@ -249,12 +334,15 @@ class Sandbox:
 
     # -- faults ----------------------------------------------------------------------------
 
+    @_on_own_loop
     def revoke_all_tokens(self) -> int:
         return self.state.revoke_all_tokens()
 
+    @_on_own_loop
     def revoke_token(self, value: str) -> bool:
         return self.state.revoke_token(value)
 
+    @_on_own_loop
     def fail_next(
         self,
         route: str,
@@ -275,10 +363,12 @@ class Sandbox:
                   times=times, headers=headers or {}),
         )  # fmt: skip
 
+    @_on_own_loop
     def drop_after_processing(self, route: str, *, times: int = 1) -> None:
         """Do the next ``times`` calls of ``route``, then close the connection unanswered."""
         self.state.add_fault(route, Fault(kind="drop_after", times=times))
 
+    @_on_own_loop
     def drop_before_processing(self, route: str, *, times: int = 1) -> None:
         self.state.add_fault(route, Fault(kind="drop_before", times=times))
 
@@ -289,7 +379,10 @@ class Sandbox:
         return self.state.token_requests
 
     def count(self, route: str, status: int | None = None) -> int:
-        """Requests that reached ``route`` (all, or those answered with ``status``)."""
+        """Requests that reached ``route`` (all, or those answered with ``status``); a name
+        no request is counted under raises ``ConfigurationError``, so an assertion that it
+        is 0 cannot pass on a typo."""
+        known_route(route, "count the requests of", COUNTED_ROUTES)
         if status is None:
             return self.state.requests[route]
         return self.state.responses[route, status]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -19,9 +20,9 @@ from aiohttp import web
 from ..models.converter import dumps, loads
 from ..routes import ROUTES, Route
 from ..scopes import OAUTH_ONLY
-from .handlers import Call, Handler, load_all
+from .handlers import Call, Handler, load_all, not_found
 from .limiter import merge_headers
-from .state import Fault, SandboxState
+from .state import Fault, NotFound, SandboxState
 
 log = logging.getLogger("blaaiz_async.sandbox")
 
@@ -169,7 +170,10 @@ async def route_exchange(
             principal=principal,
             origin=incoming.origin,
         )
-        reply = handler(state, call)
+        try:
+            reply = handler(state, call)
+        except NotFound as missing:  # a path object that is not there: the API's 404
+            reply = not_found(missing)
         status, body = reply[0], reply[1]
         if len(reply) == 3:
             headers = merge_headers(headers, reply[2])
@@ -283,6 +287,4 @@ def _authorize(
 
 
 def _now() -> float:
-    import time
-
     return time.time()

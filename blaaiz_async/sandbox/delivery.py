@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 import aiohttp
 
+from ..config import ConfigurationError
 from ..models.converter import dumps
 from ..validation import LOOPBACK_HOSTS
 from ..webhooks.signature import sign_headers
@@ -50,8 +51,16 @@ class WebhookSender:
         retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
-        if any(not 0 <= d < 3600 for d in retry_delays) or not 0 < timeout < 3600:
-            raise ValueError("retry delays and the timeout must be seconds, below an hour")
+        seconds = (*retry_delays, timeout)
+        if (
+            any(isinstance(s, bool) or not isinstance(s, int | float) for s in seconds)
+            or any(not 0 <= d < 3600 for d in retry_delays)
+            or not 0 < timeout < 3600
+        ):
+            raise ConfigurationError(
+                "webhook retry delays and timeout must be numbers of seconds below an hour "
+                "(the timeout above 0)"
+            )
         self.state = state
         self.retry_delays = tuple(float(d) for d in retry_delays)
         self.timeout = float(timeout)
@@ -70,7 +79,19 @@ class WebhookSender:
             delivery["status"] = "not_sent"
             delivery["reason"] = "the sandbox only delivers to loopback URLs"
             return
-        assert self._loop is not None, "WebhookSender.start() was not called"
+        loop = self._loop
+        assert loop is not None, "WebhookSender.start() was not called"
+        try:
+            here = asyncio.get_running_loop()
+        except RuntimeError:
+            here = None
+        if here is loop:
+            self._schedule(delivery)
+        else:  # recorded from another thread (a sandbox on its own thread): hand it over
+            loop.call_soon_threadsafe(self._schedule, delivery)
+
+    def _schedule(self, delivery: Record) -> None:
+        assert self._loop is not None
         task = self._loop.create_task(self._send(delivery))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

@@ -18,6 +18,8 @@ from collections.abc import Mapping, Sequence
 
 import attrs
 
+from ..config import ConfigurationError
+
 LIMIT = "X-RateLimit-Limit"
 REMAINING = "X-RateLimit-Remaining"
 RESET = "X-RateLimit-Reset"
@@ -46,9 +48,17 @@ class FixedWindowLimiter:
 
     def __init__(self, limit: int, window: float = 60.0) -> None:
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            raise ValueError(f"rate limit must be a whole number of requests >= 1, got {limit!r}")
-        if not 0 < window < math.inf:
-            raise ValueError(f"rate window must be a positive number of seconds, got {window!r}")
+            raise ConfigurationError(
+                f"rate limit must be a whole number of requests >= 1, got {limit!r}"
+            )
+        if (
+            isinstance(window, bool)
+            or not isinstance(window, int | float)
+            or not 0 < window < math.inf
+        ):
+            raise ConfigurationError(
+                f"rate window must be a positive, finite number of seconds, got {window!r}"
+            )
         self.limit = limit
         self.window = float(window)
         self._used: dict[str, tuple[int, int]] = {}  # key -> (window index, requests counted)

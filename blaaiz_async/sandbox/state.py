@@ -2,16 +2,23 @@
 
 Plain data and plain functions, no aiohttp: handlers read and change this state, and
 tests inspect it directly. Amounts are ``Decimal`` throughout.
+
+Business data lives in ``Table`` attributes, one per kind of record (``state.customers``,
+``state.refunds``, ``state.kyc_sessions``, ...): a dict of records by id that also knows
+the record's noun, so ``state.customers.get_or_404(customer_id)`` is the one way a
+handler loads a path object. It raises ``NotFound``, which the app answers with the
+API's 404 body (``{"status": false, "message": "Customer not found"}``).
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 import secrets
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -88,8 +95,80 @@ class Fault:
     headers: dict[str, str] = attrs.field(factory=dict)
 
 
-# What faults can be injected into: every declared route, and the token endpoint.
+# What faults and latency can be injected into: every declared route, and the token endpoint.
 FAULT_ROUTES: tuple[str, ...] = ("oauth.token", *ROUTES)
+# What the request counters count: those, and the presigned-upload target.
+COUNTED_ROUTES: tuple[str, ...] = (*FAULT_ROUTES, "storage.put")
+
+
+def known_route(route: object, purpose: str, names: tuple[str, ...] = FAULT_ROUTES) -> str:
+    """``route`` when it is one of ``names``, else ``ConfigurationError`` naming the close
+    matches: a typo would otherwise set up (or count) something no call ever takes."""
+    if isinstance(route, str) and route in names:
+        return route
+    if not isinstance(route, str):
+        raise ConfigurationError(
+            f"a route name is a string such as 'payouts.create', got {type(route).__name__}"
+        )
+    close = difflib.get_close_matches(route, names, n=3)
+    hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
+    raise ConfigurationError(
+        f"no route named {route!r} to {purpose}{hint}; use a route name such as "
+        "'payouts.create' (blaaiz_async.routes.ROUTES) or 'oauth.token'"
+    )
+
+
+class NotFound(Exception):
+    """A looked-up object that does not exist; the app answers 404 with ``message``."""
+
+    def __init__(self, noun: str) -> None:
+        super().__init__(f"{noun} not found")
+        self.noun = noun
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+
+class Table(dict[str, Record]):
+    """The records of one kind by id, and the one loader of path objects.
+
+    ``noun`` names the record in the 404 message (``"Customer"``: "Customer not found").
+    ``also_by``: fields a record is found by too when no id matches (a transaction by its
+    ``reference`` or ``merchant_reference``).
+    """
+
+    def __init__(self, noun: str, *, also_by: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self.noun = noun
+        self.also_by = also_by
+
+    def find(self, key: object) -> Record | None:
+        """The record ``key`` names (an id, else an ``also_by`` field), or None. Any value
+        is a key: a number or a list from a JSON body finds nothing instead of failing."""
+        wanted = str(key)
+        record = self.get(wanted)
+        if record is not None or not self.also_by:
+            return record
+        return next(
+            (r for r in self.values() if any(r.get(f) == wanted for f in self.also_by)), None
+        )
+
+    def get_or_404(self, key: object, **owned_by: object) -> Record:
+        """The record ``key`` names, or ``NotFound``. ``owned_by`` fields must match too
+        (``owners.get_or_404(owner_id, customer_id=customer["id"])``): another customer's
+        owner is not found either."""
+        record = self.find(key)
+        if record is None or any(record.get(f) != v for f, v in owned_by.items()):
+            raise self.not_found()
+        return record
+
+    def where(self, **fields: object) -> Iterator[Record]:
+        """The records whose ``fields`` have these values, in insertion order."""
+        return (r for r in self.values() if all(r.get(f) == v for f, v in fields.items()))
+
+    def not_found(self) -> NotFound:
+        return NotFound(self.noun)
 
 
 def _credential_part(name: str, value: str | None) -> str | None:
@@ -147,15 +226,35 @@ class SandboxState:
         self.requests: Counter[str] = Counter()
         self.responses: Counter[tuple[str, int]] = Counter()
         self.statuses: Counter[int] = Counter()
-        # Business data.
-        self.currencies: dict[str, Record] = {}
-        self.wallets: dict[str, Record] = {}
-        self.customers: dict[str, Record] = {}
-        self.transactions: dict[str, Record] = {}
-        self.extra: dict[str, dict[str, Record]] = {}  # further collections, by name
+        # Business data, one table per kind of record (see the module notes).
+        self.currencies = Table("Currency")  # by code
+        self.wallets = Table("Wallet")
+        self.customers = Table("Customer")
+        self.transactions = Table("Transaction", also_by=("reference", "merchant_reference"))
+        # A customer's owners, documents and beneficiaries (payout recipients).
+        self.owners = Table("Owner")
+        self.customer_documents = Table("Document")
+        self.beneficiaries = Table("Beneficiary")
+        self.virtual_bank_accounts = Table("Virtual bank account")
+        self.refunds = Table("Refund")
+        # Interac: requests sent to payers; incoming transfers by reference number.
+        self.interac_money_requests = Table("Interac money request")
+        self.interac_transfers = Table("Interac transfer")
+        # Signa KYC sessions (their idempotency keys: key -> {session_id}) and the
+        # Signa ID release flow; wallet statuses by lower-cased address.
+        self.kyc_sessions = Table("Session")
+        self.kyc_session_keys = Table("Session key")
+        self.signa_id_requests = Table("Release request")
+        self.signa_id_request_keys = Table("Release request key")
+        self.signa_id_releases = Table("Release")
+        self.signa_id_codes = Table("Release code")
+        self.signa_id_wallets = Table("Wallet status")
+        # Webhooks: the configuration (None until registered) and every delivery.
+        self.webhook_config: Record | None = None
+        self.webhook_deliveries = Table("Webhook delivery")
         # Presigned uploads: slots handed out (file_id -> slot) and bytes received.
-        self.upload_slots: dict[str, Record] = {}
-        self.uploads: dict[str, Record] = {}
+        self.upload_slots = Table("File")
+        self.uploads = Table("Upload")
         self._seed()
 
     # -- credentials and tokens -------------------------------------------------------------
@@ -255,6 +354,23 @@ class SandboxState:
         return self.tokens.pop(value, None) is not None
 
     @property
+    def token_ttl(self) -> float:
+        """Seconds each issued token lives."""
+        return self._token_ttl
+
+    @token_ttl.setter
+    def token_ttl(self, seconds: float) -> None:
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, int | float)
+            or not 0 < seconds < math.inf
+        ):
+            raise ConfigurationError(
+                f"token_ttl must be a positive, finite number of seconds, got {seconds!r}"
+            )
+        self._token_ttl = seconds
+
+    @property
     def token_requests(self) -> int:
         return self.requests["oauth.token"]
 
@@ -306,13 +422,7 @@ class SandboxState:
     def add_fault(self, route: str, fault: Fault) -> None:
         """Queue ``fault`` for ``route``; a name that no call would ever take it under, or
         fewer than one time, is refused (it would silently test nothing)."""
-        if route not in FAULT_ROUTES:
-            close = difflib.get_close_matches(route, FAULT_ROUTES, n=3)
-            hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
-            raise ConfigurationError(
-                f"no route named {route!r} to inject a fault into{hint}; use a route name "
-                "such as 'payouts.create' (blaaiz_async.routes.ROUTES) or 'oauth.token'"
-            )
+        known_route(route, "inject a fault into")
         if isinstance(fault.times, bool) or not isinstance(fault.times, int) or fault.times < 1:
             raise ConfigurationError(
                 f"times must be a whole number of calls, at least 1, got {fault.times!r}"
@@ -375,10 +485,6 @@ class SandboxState:
         self.customers[customer["id"]] = customer
         self.default_customer_id: str = customer["id"]
 
-    def collection(self, name: str) -> dict[str, Record]:
-        """A named record collection (beneficiaries, sessions, ...), created on first use."""
-        return self.extra.setdefault(name, {})
-
     def wallet_for(self, currency: str) -> Record | None:
         return next((w for w in self.wallets.values() if w["currency"] == currency), None)
 
@@ -387,16 +493,3 @@ class SandboxState:
         if value.upper() in self.currencies:
             return value.upper()
         return next((c for c, r in self.currencies.items() if r["id"] == value), None)
-
-    def find_transaction(self, key: str) -> Record | None:
-        tx = self.transactions.get(key)
-        if tx is not None:
-            return tx
-        return next(
-            (
-                t
-                for t in self.transactions.values()
-                if key in (t["reference"], t.get("merchant_reference"))
-            ),
-            None,
-        )

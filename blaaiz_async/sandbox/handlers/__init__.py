@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from ..state import Record, SandboxState
+from ..state import NotFound, Record, SandboxState
 
 # (status, body), or (status, body, response headers) when the answer carries some.
 Reply = tuple[int, Any] | tuple[int, Any, Mapping[str, str]]
@@ -49,6 +49,11 @@ def ok(data: Any, message: str = "Successful", status: int = 200, **extra: Any) 
 
 def error(status: int, message: str, **extra: Any) -> Reply:
     return status, {"status": False, "message": message, **extra}
+
+
+def not_found(missing: NotFound) -> Reply:
+    """The API's 404 for a path object that does not exist."""
+    return error(404, missing.message)
 
 
 def invalid(errors: Mapping[str, str]) -> Reply:

@@ -3,8 +3,8 @@ transactions in ``state.transactions``; attach-customer links a customer to one.
 ``settle_collection`` plays the payer's side: the money arrives (or never does), the
 wallet is credited, and the collection webhook is sent.
 
-Record sets (``state.collection``): ``interac_money_requests`` (requests sent to payers),
-``interac_transfers`` (incoming e-Transfers waiting to be accepted; seed them with
+Tables: ``state.interac_money_requests`` (requests sent to payers),
+``state.interac_transfers`` (incoming e-Transfers waiting to be accepted; seed them with
 ``seed_interac_transfer``).
 """
 
@@ -163,9 +163,7 @@ def collections_create(state: SandboxState, call: Call) -> Reply:
     amount = parse_amount(body["amount"])
     if amount is None:
         return invalid({"amount": "The amount must be a positive number."})
-    wallet = state.wallets.get(str(body["wallet_id"]))
-    if wallet is None:
-        return error(404, "Wallet not found")
+    wallet = state.wallets.get_or_404(body["wallet_id"])
     if wallet["currency"] not in RAILS[method]:
         return error(400, f"Method {method} is not available for {wallet['currency']}.")
     if method == "card":
@@ -179,8 +177,8 @@ def collections_create(state: SandboxState, call: Call) -> Reply:
         if not re.fullmatch(r"\d{3}", str(body["cvc"])):
             return invalid({"cvc": "The cvc must be 3 digits."})
     customer_id = body.get("customer_id")
-    if customer_id is not None and customer_id not in state.customers:
-        return error(404, "Customer not found")
+    if customer_id is not None:
+        customer_id = state.customers.get_or_404(customer_id)["id"]
     if _merchant_reference_taken(state, body.get("merchant_reference")):
         return invalid({"merchant_reference": DUPLICATE_REFERENCE})
     tx = new_transaction(
@@ -212,14 +210,10 @@ def collections_attach_customer(state: SandboxState, call: Call) -> Reply:
     errs = missing(body, "customer_id", "transaction_id")
     if errs:
         return invalid(errs)
-    tx = state.find_transaction(str(body["transaction_id"]))
-    if tx is None:
-        return error(404, "Transaction not found")
+    tx = state.transactions.get_or_404(body["transaction_id"])
     if tx["type"] != "COLLECTION":
         return error(400, "Customers can only be attached to collection transactions.")
-    customer = state.customers.get(str(body["customer_id"]))
-    if customer is None:
-        return error(404, "Customer not found")
+    customer = state.customers.get_or_404(body["customer_id"])
     tx["business_customer_id"] = customer["id"]
     return 200, {"message": "Customer attached to collection successfully."}
 
@@ -275,12 +269,10 @@ def collections_create_crypto(state: SandboxState, call: Call) -> Reply:
         return error(400, f"Network {body['network']} is not supported for collections.")
     if all(t["symbol"] != token for t in network["tokens"]):
         return error(400, f"{token} is not available on {network['identifier']}.")
-    wallet = state.wallets.get(str(body["wallet_id"]))
-    if wallet is None:
-        return error(404, "Wallet not found")
+    wallet = state.wallets.get_or_404(body["wallet_id"])
     customer_id = body.get("customer_id")
-    if customer_id is not None and customer_id not in state.customers:
-        return error(404, "Customer not found")
+    if customer_id is not None:
+        customer_id = state.customers.get_or_404(customer_id)["id"]
     address = _deposit_address(network["identifier"])
     expires_at = iso(time.time() + CRYPTO_ADDRESS_TTL)
     tx = new_transaction(
@@ -342,7 +334,7 @@ def collections_create_interac_money_request(state: SandboxState, call: Call) ->
         "expires_at": iso(time.time() + hours * 3600),
         "created_at": tx["date"],
     }
-    state.collection("interac_money_requests")[record["id"]] = record
+    state.interac_money_requests[record["id"]] = record
     return ok(record, "Interac money request sent successfully")
 
 
@@ -359,7 +351,7 @@ def seed_interac_transfer(
     With ``security_answer=None`` it is an Auto-Deposit transfer that needs no answer.
     """
     ref = "C" + secrets.token_hex(5).upper()
-    state.collection("interac_transfers")[ref] = {
+    state.interac_transfers[ref] = {
         "reference_number": ref,
         "amount": Decimal(str(amount)),
         "sender_email": sender_email,
@@ -377,9 +369,7 @@ def collections_accept_interac_money_request(state: SandboxState, call: Call) ->
     errs = missing(body, "reference_number")
     if errs:
         return invalid(errs)
-    transfer = state.collection("interac_transfers").get(str(body["reference_number"]))
-    if transfer is None:
-        return error(404, "Interac transfer not found")
+    transfer = state.interac_transfers.get_or_404(body["reference_number"])
     if transfer["status"] != "PENDING":
         return error(400, "This Interac transfer has already been accepted.")
     expected = transfer["security_answer"]
@@ -414,7 +404,7 @@ def settle_collection(
     fee, ``FAILED`` moves nothing; either way the collection webhook goes out."""
     if status not in SETTLED:
         raise ValueError(f"a collection settles as one of {sorted(SETTLED)}, not {status!r}")
-    tx = state.find_transaction(transaction_id)
+    tx = state.transactions.find(transaction_id)
     if tx is None or tx["type"] != "COLLECTION":
         raise KeyError(f"no collection {transaction_id!r}")
     if tx["status"] != "PENDING":

@@ -1,6 +1,6 @@
 """Signa KYC sessions and Signa ID releases.
 
-Record sets (``state.collection``):
+Tables of the state:
 
 - ``kyc_sessions``: id -> session. Public fields are what the API shows; keys starting
   with ``_`` are the sandbox's own (``_applicant``, ``_documents``, ``_token``, ``_link``,
@@ -25,8 +25,8 @@ from typing import Any
 
 from ...routes import ROUTES
 from ..limiter import hit_all
-from ..state import Record, SandboxState, new_id, now_iso
-from . import Call, Handler, Reply, body_of, error, handles, invalid, missing, ok
+from ..state import NotFound, Record, SandboxState, new_id, now_iso
+from . import Call, Handler, Reply, body_of, error, handles, invalid, missing, not_found, ok
 from .collections import iso
 
 # -- KYC sessions --------------------------------------------------------------------------
@@ -63,10 +63,6 @@ STAGED_NAME = re.compile(r"[A-Za-z0-9 _-]+\.(jpg|jpeg|png|webp|pdf)", re.IGNOREC
 ALPHA3 = re.compile(r"[A-Z]{3}")
 
 
-def _sessions(state: SandboxState) -> dict[str, Record]:
-    return state.collection("kyc_sessions")
-
-
 def public(record: Record) -> Record:
     """A record as the API shows it: without the sandbox's ``_`` keys."""
     return {k: v for k, v in record.items() if not k.startswith("_")}
@@ -90,7 +86,10 @@ def _limited(fn: Handler, name: str, limits: tuple[Limit, ...]) -> Handler:
         count = hit_all(state.endpoint_limiters(name, limits), "business", time.time())
         if not count.allowed:
             return 429, {"status": False, "message": "Too Many Attempts."}, count.headers()
-        reply = fn(state, call)
+        try:
+            reply = fn(state, call)
+        except NotFound as missing:  # answered here, so the 404 carries the limit's headers
+            reply = not_found(missing)
         extra = reply[2] if len(reply) == 3 else {}
         return reply[0], reply[1], {**count.headers(), **extra}
 
@@ -115,9 +114,7 @@ def _on_session(name: str, *checks: SessionCheck) -> Callable[[SessionHandler], 
     def register(fn: SessionHandler) -> SessionHandler:
         @_handles(name)
         def handler(state: SandboxState, call: Call) -> Reply:
-            session = _sessions(state).get(call.path["session_id"])
-            if session is None:
-                return error(404, "Session not found")
+            session = state.kyc_sessions.get_or_404(call.path["session_id"])
             for check in checks:
                 refusal = check(session)
                 if refusal is not None:
@@ -169,10 +166,10 @@ def compliance_create_session(state: SandboxState, call: Call) -> Reply:
     errs = _session_errors(body)
     if errs:
         return invalid(errs)
-    keys = state.collection("kyc_session_keys")
+    keys = state.kyc_session_keys
     seen = keys.get(str(body["idempotency_key"]))
     if seen is not None:  # the server replays: same key, same session
-        return ok(public(_sessions(state)[seen["session_id"]]), "Session retrieved")
+        return ok(public(state.kyc_sessions[seen["session_id"]]), "Session retrieved")
     requirements = list(body["requirements"])
     now = time.time()
     session: Record = {
@@ -193,7 +190,7 @@ def compliance_create_session(state: SandboxState, call: Call) -> Reply:
         "_link": None,
         "_staged": {},
     }
-    _sessions(state)[session["id"]] = session
+    state.kyc_sessions[session["id"]] = session
     keys[str(body["idempotency_key"])] = {"session_id": session["id"]}
     return ok(public(session), "Session created successfully", status=201)
 
@@ -209,7 +206,7 @@ def compliance_list_sessions(state: SandboxState, call: Call) -> Reply:
         return invalid({"limit": "The limit must be between 1 and 100."})
     if offset < 0:
         return invalid({"offset": "The offset must be at least 0."})
-    sessions = list(_sessions(state).values())
+    sessions = list(state.kyc_sessions.values())
     window = [public(s) for s in sessions[offset : offset + limit]]
     return ok({"sessions": window, "total": len(sessions), "limit": limit, "offset": offset})
 
@@ -393,12 +390,18 @@ def compliance_list_documents(state: SandboxState, call: Call, session: Record) 
 
 @_on_session("compliance.get_document", _after_verdict)
 def compliance_get_document(state: SandboxState, call: Call, session: Record) -> Reply:
-    document = next((d for d in session["_documents"] if d["id"] == call.path["document_id"]), None)
-    if document is None:
-        return error(404, "Document not found")
+    document = _document_or_404(session["_documents"], call.path["document_id"])
     if not document["available"]:
         return error(410, "The document is no longer retained.")
     return *ok(_download(call, document["id"], document["content_type"])), PII_HEADERS
+
+
+def _document_or_404(documents: list[Record], document_id: str) -> Record:
+    """One of a session's documents, or of a release's images."""
+    found = next((d for d in documents if d["id"] == document_id), None)
+    if found is None:
+        raise NotFound("Document")
+    return found
 
 
 def _download(call: Call, document_id: str, content_type: str) -> Record:
@@ -457,8 +460,8 @@ def signa_id_create_release_request(state: SandboxState, call: Call) -> Reply:
         errs["origin"] = "The origin must be a browser origin such as https://example.com."
     if errs:
         return invalid(errs)
-    keys = state.collection("signa_id_request_keys")
-    requests = state.collection("signa_id_requests")
+    keys = state.signa_id_request_keys
+    requests = state.signa_id_requests
     seen = keys.get(str(body["idempotency_key"]))
     if seen is not None:
         return ok(public(requests[seen["request_id"]]), "Release request retrieved")
@@ -483,7 +486,7 @@ def signa_id_create_release_request(state: SandboxState, call: Call) -> Reply:
 def approve_release_request(state: SandboxState, request_id: str) -> str:
     """Play the holder consenting in the web SDK: create the release (no data yet) and
     return the one-time code the web SDK would hand the page."""
-    request = state.collection("signa_id_requests")[request_id]
+    request = state.signa_id_requests.get_or_404(request_id)
     if request["status"] != "PENDING" or request["_expires"] <= time.time():
         raise ValueError(f"release request {request_id} is {request['status']} or expired")
     request["status"] = "APPROVED"
@@ -503,9 +506,9 @@ def approve_release_request(state: SandboxState, request_id: str) -> str:
         "exchanged_at": None,
         "_data": data,
     }
-    state.collection("signa_id_releases")[release["id"]] = release
+    state.signa_id_releases[release["id"]] = release
     code = secrets.token_urlsafe(16)
-    state.collection("signa_id_codes")[code] = {
+    state.signa_id_codes[code] = {
         "release_id": release["id"],
         "expires": time.time() + CODE_TTL,
         "used": False,
@@ -525,11 +528,11 @@ def signa_id_exchange_release_code(state: SandboxState, call: Call) -> Reply:
     errs = missing(body, "code")
     if errs:
         return invalid(errs)
-    entry = state.collection("signa_id_codes").get(str(body["code"]))
+    entry = state.signa_id_codes.get(str(body["code"]))
     if entry is None or entry["used"] or entry["expires"] <= time.time():
         return error(400, "The code is invalid, used or expired.")
     entry["used"] = True
-    release = state.collection("signa_id_releases")[entry["release_id"]]
+    release = state.signa_id_releases[entry["release_id"]]
     now = time.time()
     release["exchanged_at"] = iso(now)
     release["access"] = {"status": "ACTIVE", "expires_at": iso(now + ACCESS_WINDOW)}
@@ -538,23 +541,16 @@ def signa_id_exchange_release_code(state: SandboxState, call: Call) -> Reply:
 
 @handles("signa_id.get_release")
 def signa_id_get_release(state: SandboxState, call: Call) -> Reply:
-    release = state.collection("signa_id_releases").get(call.path["release_id"])
-    if release is None:
-        return error(404, "Release not found")
-    return ok(_release_view(release))
+    return ok(_release_view(state.signa_id_releases.get_or_404(call.path["release_id"])))
 
 
 @handles("signa_id.get_release_document")
 def signa_id_get_release_document(state: SandboxState, call: Call) -> Reply:
-    release = state.collection("signa_id_releases").get(call.path["release_id"])
-    if release is None:
-        return error(404, "Release not found")
+    release = state.signa_id_releases.get_or_404(call.path["release_id"])
     if _release_view(release)["data"] is None:
         return error(409, "Release access is not active.")
     images = release["_data"].get("document_images") or []
-    image = next((i for i in images if i["id"] == call.path["document_id"]), None)
-    if image is None:
-        return error(404, "Document not found")
+    image = _document_or_404(images, call.path["document_id"])
     return ok(_download(call, image["id"], image["content_type"]))
 
 
@@ -563,7 +559,7 @@ def signa_id_get_wallet_status(state: SandboxState, call: Call) -> Reply:
     chain = call.query.get("chain_id")
     if chain is not None and not re.fullmatch(r"\d+", chain):
         return invalid({"chain_id": "The chain id must be an integer."})
-    record = state.collection("signa_id_wallets").get(call.path["address"].lower())
+    record = state.signa_id_wallets.get(call.path["address"].lower())
     chains = record.get("_chains") if record is not None else None
     if record is None or (chain is not None and chains is not None and int(chain) not in chains):
         status: Record = {

@@ -1,7 +1,7 @@
 """Customers and what hangs off them: KYC data, files, beneficiaries, owners, documents.
 
-Customers live in ``state.customers``; their owners and documents in the ``owners`` and
-``customer_documents`` collections, beneficiaries in ``beneficiaries`` (and every payout
+Customers live in ``state.customers``; their owners and documents in ``state.owners`` and
+``state.customer_documents``, beneficiaries in ``state.beneficiaries`` (and every payout
 recipient of a customer becomes one). A customer becomes ``VERIFIED`` once an ``id_file``
 that really reached storage is attached, or an approved Signa session is linked.
 """
@@ -15,8 +15,8 @@ from typing import Any
 
 from ..state import Record, SandboxState, new_id, now_iso
 from . import Call, Reply, body_of, error, handles, invalid, missing, ok
+from .core import paginate
 from .files import check_uploaded, file_entry, register_slot, storage_url
-from .money import paginate
 
 PATH = "/api/external/customer"
 ID_TYPES = ("drivers_license", "passport", "id_card", "resident_permit")
@@ -36,31 +36,13 @@ OPTIONAL_FIELDS = (
 KYC_FIELDS = ("dob", "street", "city", "zip_code", "id_expiry_date", "id_issue_date")
 UPDATABLE = ("first_name", "last_name", "business_name", "email", "phone_number")
 DOCUMENT_FIELDS = ("type", "name", "file_id", "description")
-# Where Signa sessions live: ``kyc_sessions`` is the compliance handlers' collection (its
-# applicant under ``_applicant``); ``signa_sessions`` lets a test plant one directly.
-SESSION_COLLECTIONS = ("kyc_sessions", "signa_sessions")
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def owners(state: SandboxState) -> dict[str, Record]:
-    return state.collection("owners")
-
-
-def documents(state: SandboxState) -> dict[str, Record]:
-    return state.collection("customer_documents")
-
-
-def beneficiaries(state: SandboxState) -> dict[str, Record]:
-    return state.collection("beneficiaries")
-
-
-def _customer(state: SandboxState, call: Call) -> tuple[Record | None, Reply | None]:
-    customer = state.customers.get(call.path["customer_id"])
-    if customer is None:
-        return None, error(404, "Customer not found")
-    return customer, None
+def _customer(state: SandboxState, call: Call) -> Record:
+    return state.customers.get_or_404(call.path["customer_id"])
 
 
 def _bad_dates(body: Record, *fields: str) -> dict[str, str]:
@@ -86,7 +68,7 @@ def _touch(record: Record) -> Record:
 def _view(state: SandboxState, customer: Record) -> Record:
     """The customer as the API shows it, with its owners when it has any."""
     view = dict(customer)
-    own = [o for o in owners(state).values() if o["customer_id"] == customer["id"]]
+    own = list(state.owners.where(customer_id=customer["id"]))
     if own:
         view["owners"] = own
     return view
@@ -187,17 +169,13 @@ def customers_list(state: SandboxState, call: Call) -> Reply:
 
 @handles("customers.get")
 def customers_get(state: SandboxState, call: Call) -> Reply:
-    customer, err = _customer(state, call)
-    if customer is None:
-        return err or error(404, "Customer not found")
+    customer = _customer(state, call)
     return ok(_view(state, customer))
 
 
 @handles("customers.update")
 def customers_update(state: SandboxState, call: Call) -> Reply:
-    customer, err = _customer(state, call)
-    if customer is None:
-        return err or error(404, "Customer not found")
+    customer = _customer(state, call)
     body = body_of(call)
     if body.get("email") is not None and not _EMAIL.fullmatch(str(body["email"])):
         return invalid({"email": "The email must be a valid email address."})
@@ -217,9 +195,7 @@ def customers_update(state: SandboxState, call: Call) -> Reply:
 
 @handles("customers.add_kyc")
 def customers_add_kyc(state: SandboxState, call: Call) -> Reply:
-    customer, err = _customer(state, call)
-    if customer is None:
-        return err or error(404, "Customer not found")
+    customer = _customer(state, call)
     body = body_of(call)
     errs = _bad_dates(body, "dob", "id_expiry_date", "id_issue_date")
     if errs:
@@ -232,9 +208,7 @@ def customers_add_kyc(state: SandboxState, call: Call) -> Reply:
 
 @handles("customers.upload_files")
 def customers_upload_files(state: SandboxState, call: Call) -> Reply:
-    customer, err = _customer(state, call)
-    if customer is None:
-        return err or error(404, "Customer not found")
+    customer = _customer(state, call)
     body = body_of(call)
     if not any(body.get(f) for f in FILE_FIELDS):
         return invalid({"id_file": "At least one file is required."})
@@ -249,7 +223,7 @@ def customers_upload_files(state: SandboxState, call: Call) -> Reply:
 
 def _sync_beneficiaries(state: SandboxState, customer_id: str) -> list[Record]:
     """Every payout recipient of the customer is a beneficiary (one per account)."""
-    book = beneficiaries(state)
+    book = state.beneficiaries
     for tx in state.transactions.values():
         recipient = tx.get("recipient")
         if tx.get("business_customer_id") != customer_id or not isinstance(recipient, dict):
@@ -277,21 +251,17 @@ def _sync_beneficiaries(state: SandboxState, customer_id: str) -> list[Record]:
 
 @handles("customers.list_beneficiaries")
 def customers_list_beneficiaries(state: SandboxState, call: Call) -> Reply:
-    customer, err = _customer(state, call)
-    if customer is None:
-        return err or error(404, "Customer not found")
+    customer = _customer(state, call)
     return ok(_sync_beneficiaries(state, customer["id"]))
 
 
 @handles("customers.get_beneficiary")
 def customers_get_beneficiary(state: SandboxState, call: Call) -> Reply:
-    customer, err = _customer(state, call)
-    if customer is None:
-        return err or error(404, "Customer not found")
+    customer = _customer(state, call)
     wanted = call.path["beneficiary_id"]
     found = [b for b in _sync_beneficiaries(state, customer["id"]) if b["id"] == wanted]
     if not found:
-        return error(404, "Beneficiary not found")
+        raise state.beneficiaries.not_found()
     return ok(found)  # the SPEC example answers an array
 
 
@@ -300,9 +270,7 @@ def customers_get_beneficiary(state: SandboxState, call: Call) -> Reply:
 
 @handles("customers.submit")
 def customers_submit(state: SandboxState, call: Call) -> Reply:
-    customer, err = _customer(state, call)
-    if customer is None:
-        return err or error(404, "Customer not found")
+    customer = _customer(state, call)
     if customer.get("type") != "business":
         return error(400, "Only business customers can be submitted for KYB verification.")
     if customer.get("verification_status") == "VERIFIED":
@@ -314,9 +282,7 @@ def customers_submit(state: SandboxState, call: Call) -> Reply:
 
 @handles("customers.upgrade_kyb_scope")
 def customers_upgrade_kyb_scope(state: SandboxState, call: Call) -> Reply:
-    customer, err = _customer(state, call)
-    if customer is None:
-        return err or error(404, "Customer not found")
+    customer = _customer(state, call)
     if customer.get("type") != "business":
         return error(400, "Only business customers have a KYB scope.")
     if customer.get("kyb_scope") == "FULL":
@@ -353,18 +319,10 @@ def customers_upgrade_kyb_scope(state: SandboxState, call: Call) -> Reply:
             "id_document_back": None,
             "created_at": now_iso(),
         }
-        owners(state)[record["id"]] = record
+        state.owners[record["id"]] = record
     customer["kyb_scope"] = "FULL"
     _touch(customer)
     return ok(_view(state, customer), "KYB scope upgraded to FULL")
-
-
-def _find_session(state: SandboxState, session_id: str) -> Record | None:
-    for name in SESSION_COLLECTIONS:
-        session = state.extra.get(name, {}).get(session_id)
-        if session is not None:
-            return session
-    return None
 
 
 def _approved_at(session: Record) -> datetime | None:
@@ -381,15 +339,11 @@ def _approved_at(session: Record) -> datetime | None:
 
 @handles("customers.link_kyc_session")
 def customers_link_kyc_session(state: SandboxState, call: Call) -> Reply:
-    customer, err = _customer(state, call)
-    if customer is None:
-        return err or error(404, "Customer not found")
+    customer = _customer(state, call)
     errs = missing(body_of(call), "signa_session_id")
     if errs:
         return invalid(errs)
-    session = _find_session(state, str(body_of(call)["signa_session_id"]))
-    if session is None:
-        return error(404, "KYC session not found")
+    session = state.kyc_sessions.get_or_404(body_of(call)["signa_session_id"])
     if str(session.get("status", "")).upper() != "APPROVED":
         return error(409, "The KYC session is not APPROVED.")
     if "DOCUMENTS" not in [str(r).upper() for r in session.get("requirements") or []]:
@@ -413,30 +367,21 @@ def customers_link_kyc_session(state: SandboxState, call: Call) -> Reply:
 # -- owners --------------------------------------------------------------------------------
 
 
-def _owner(state: SandboxState, call: Call) -> tuple[Record | None, Reply | None]:
-    customer, err = _customer(state, call)
-    if customer is None:
-        return None, err
-    owner = owners(state).get(call.path["owner_id"])
-    if owner is None or owner["customer_id"] != customer["id"]:
-        return None, error(404, "Owner not found")
-    return owner, None
+def _owner(state: SandboxState, call: Call) -> Record:
+    customer = _customer(state, call)
+    return state.owners.get_or_404(call.path["owner_id"], customer_id=customer["id"])
 
 
 @handles("customers.delete_owner")
 def customers_delete_owner(state: SandboxState, call: Call) -> Reply:
-    owner, err = _owner(state, call)
-    if owner is None:
-        return err or error(404, "Owner not found")
-    del owners(state)[owner["id"]]
+    owner = _owner(state, call)
+    del state.owners[owner["id"]]
     return 200, {"message": "Owner deleted successfully"}
 
 
 @handles("customers.get_owner_file_presigned_url")
 def customers_get_owner_file_presigned_url(state: SandboxState, call: Call) -> Reply:
-    owner, err = _owner(state, call)
-    if owner is None:
-        return err or error(404, "Owner not found")
+    owner = _owner(state, call)
     body = body_of(call)
     errs = missing(body, "file_category")
     if errs:
@@ -452,9 +397,7 @@ def customers_get_owner_file_presigned_url(state: SandboxState, call: Call) -> R
 
 @handles("customers.upload_owner_files")
 def customers_upload_owner_files(state: SandboxState, call: Call) -> Reply:
-    owner, err = _owner(state, call)
-    if owner is None:
-        return err or error(404, "Owner not found")
+    owner = _owner(state, call)
     body = body_of(call)
     errs = missing(body, "id_document_front")
     if errs:
@@ -471,37 +414,26 @@ def customers_upload_owner_files(state: SandboxState, call: Call) -> Reply:
 # -- documents -----------------------------------------------------------------------------
 
 
-def _document(state: SandboxState, call: Call) -> tuple[Record | None, Reply | None]:
-    customer, err = _customer(state, call)
-    if customer is None:
-        return None, err
-    doc = documents(state).get(call.path["document_id"])
-    if doc is None or doc["customer_id"] != customer["id"]:
-        return None, error(404, "Document not found")
-    return doc, None
+def _document(state: SandboxState, call: Call) -> Record:
+    customer = _customer(state, call)
+    return state.customer_documents.get_or_404(call.path["document_id"], customer_id=customer["id"])
 
 
 @handles("customers.list_documents")
 def customers_list_documents(state: SandboxState, call: Call) -> Reply:
-    customer, err = _customer(state, call)
-    if customer is None:
-        return err or error(404, "Customer not found")
-    return ok([d for d in documents(state).values() if d["customer_id"] == customer["id"]])
+    customer = _customer(state, call)
+    return ok(list(state.customer_documents.where(customer_id=customer["id"])))
 
 
 @handles("customers.get_document")
 def customers_get_document(state: SandboxState, call: Call) -> Reply:
-    doc, err = _document(state, call)
-    if doc is None:
-        return err or error(404, "Document not found")
+    doc = _document(state, call)
     return ok(doc)
 
 
 @handles("customers.get_document_presigned_url")
 def customers_get_document_presigned_url(state: SandboxState, call: Call) -> Reply:
-    customer, err = _customer(state, call)
-    if customer is None:
-        return err or error(404, "Customer not found")
+    customer = _customer(state, call)
     data = register_slot(state, call, purpose="document", customer_id=customer["id"])
     return ok(data, "Presigned URL generated successfully")
 
@@ -519,9 +451,7 @@ def _document_errors(state: SandboxState, customer_id: str, body: Record) -> Rep
 
 @handles("customers.create_document")
 def customers_create_document(state: SandboxState, call: Call) -> Reply:
-    customer, err = _customer(state, call)
-    if customer is None:
-        return err or error(404, "Customer not found")
+    customer = _customer(state, call)
     body = body_of(call)
     errs = missing(body, "type", "name", "file_id")
     if errs:
@@ -542,15 +472,13 @@ def customers_create_document(state: SandboxState, call: Call) -> Reply:
         "created_at": stamp,
         "updated_at": stamp,
     }
-    documents(state)[doc["id"]] = doc
+    state.customer_documents[doc["id"]] = doc
     return ok(doc, "Document created successfully", status=201)
 
 
 @handles("customers.update_document")
 def customers_update_document(state: SandboxState, call: Call) -> Reply:
-    doc, err = _document(state, call)
-    if doc is None:
-        return err or error(404, "Document not found")
+    doc = _document(state, call)
     body = body_of(call)
     refusal = _document_errors(state, doc["customer_id"], body)
     if refusal is not None:
@@ -565,8 +493,6 @@ def customers_update_document(state: SandboxState, call: Call) -> Reply:
 
 @handles("customers.delete_document")
 def customers_delete_document(state: SandboxState, call: Call) -> Reply:
-    doc, err = _document(state, call)
-    if doc is None:
-        return err or error(404, "Document not found")
-    del documents(state)[doc["id"]]
+    doc = _document(state, call)
+    del state.customer_documents[doc["id"]]
     return 200, {"message": "Document deleted successfully"}

@@ -74,9 +74,7 @@ def files_get_presigned_url(state: SandboxState, call: Call) -> Reply:
         return invalid(errs)
     if body["file_category"] not in FILE_CATEGORIES:
         return invalid({"file_category": "The selected file category is invalid."})
-    customer_id = str(body["customer_id"])
-    if customer_id not in state.customers:
-        return error(404, "Customer not found")
+    customer_id = state.customers.get_or_404(body["customer_id"])["id"]
     data = register_slot(
         state, call, purpose="customer_file", customer_id=customer_id,
         file_category=body["file_category"], file_name=body.get("file_name"),

@@ -1,5 +1,5 @@
 """Swaps move balance between two wallets of the business and record a SWAP transaction;
-refunds reference an existing transaction (record set ``refunds``).
+refunds reference an existing transaction (``state.refunds``).
 
 Swap arithmetic: the side ``amount_type`` fixes is quantized to cents first (half up),
 the other side is computed from it at ONE rate (``rate()`` to ``RATE_DIGITS`` significant
@@ -20,7 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from ..state import Record, SandboxState, new_id, now_iso
 from . import Call, Reply, body_of, error, handles, invalid, missing, ok, parse_amount
 from .collections import CENT, new_transaction
-from .money import rate
+from .core import rate
 
 RATE_DIGITS = 10  # significant digits of the rate a swap applies and reports
 
@@ -49,10 +49,8 @@ def swaps_create(state: SandboxState, call: Call) -> Reply:
     amount_type = body.get("amount_type") or "from"
     if amount_type not in ("from", "to"):
         return invalid({"amount_type": "The selected amount type is invalid."})
-    source = state.wallets.get(str(body["from_business_wallet_id"]))
-    target = state.wallets.get(str(body["to_business_wallet_id"]))
-    if source is None or target is None:
-        return error(404, "Wallet not found")
+    source = state.wallets.get_or_404(body["from_business_wallet_id"])
+    target = state.wallets.get_or_404(body["to_business_wallet_id"])
     if source["id"] == target["id"]:
         return invalid({"to_business_wallet_id": "The wallets must be different."})
     fx = applied_rate(source["currency"], target["currency"])
@@ -102,17 +100,15 @@ def refunds_create(state: SandboxState, call: Call) -> Reply:
             errs[field] = f"The {field} may not be greater than {limit} characters."
     if errs:
         return invalid(errs)
-    tx = state.find_transaction(str(body["transaction_id"]))
-    if tx is None:
-        return error(404, "Transaction not found")
+    tx = state.transactions.get_or_404(body["transaction_id"])
     if str(tx.get("type", "")).upper() not in REFUNDABLE_TYPES:
         return error(400, "Only collections and payouts can be refunded.")
     if str(tx.get("status", "")).upper() != "SUCCESSFUL":
         return error(400, "Only successful transactions can be refunded.")
     earlier = [
         r
-        for r in state.collection("refunds").values()
-        if r["transaction_id"] == tx["id"] and str(r.get("status", "")).upper() not in REFUND_UNPAID
+        for r in state.refunds.where(transaction_id=tx["id"])
+        if str(r.get("status", "")).upper() not in REFUND_UNPAID
     ]
     if any(str(r.get("status", "")).upper() != "SUCCESSFUL" for r in earlier):
         return error(409, "A refund of this transaction is already in progress.")
@@ -131,13 +127,10 @@ def refunds_create(state: SandboxState, call: Call) -> Reply:
         "created_at": now,
         "updated_at": now,
     }
-    state.collection("refunds")[refund["id"]] = refund
+    state.refunds[refund["id"]] = refund
     return ok(refund, "Refund initiated successfully")
 
 
 @handles("refunds.get")
 def refunds_get(state: SandboxState, call: Call) -> Reply:
-    refund = state.collection("refunds").get(call.path["refund_id"])
-    if refund is None:
-        return error(404, "Refund not found")
-    return ok(refund)
+    return ok(state.refunds.get_or_404(call.path["refund_id"]))

@@ -27,10 +27,6 @@ DEFAULT_IDENTIFICATION = {
 }
 
 
-def accounts(state: SandboxState) -> dict[str, Record]:
-    return state.collection("virtual_bank_accounts")
-
-
 def _digits(n: int) -> str:
     return "".join(secrets.choice("0123456789") for _ in range(n))
 
@@ -59,9 +55,7 @@ def vba_create(state: SandboxState, call: Call) -> Reply:
     errs = missing(body, "wallet_id")
     if errs:
         return invalid(errs)
-    wallet = state.wallets.get(str(body["wallet_id"]))
-    if wallet is None:
-        return error(404, "Wallet not found")
+    wallet = state.wallets.get_or_404(body["wallet_id"])
     currency = wallet["currency"]
     if currency not in SUPPORTED:
         return error(400, f"Currency {currency} not supported.")
@@ -70,9 +64,7 @@ def vba_create(state: SandboxState, call: Call) -> Reply:
         return invalid({"account_name": "The account name may not be greater than 255 characters."})
     customer: Record | None = None
     if body.get("customer_id") not in (None, ""):
-        customer = state.customers.get(str(body["customer_id"]))
-        if customer is None:
-            return error(404, "Customer not found")
+        customer = state.customers.get_or_404(body["customer_id"])
     provider = PROVIDER[currency]
     if currency == "NGN":
         if name in (None, ""):
@@ -80,7 +72,7 @@ def vba_create(state: SandboxState, call: Call) -> Reply:
         taken = any(
             a["business_wallet_id"] == wallet["id"] and a["provider"] == provider
             and str(a["account_name"]).lower() == str(name).lower()
-            for a in accounts(state).values()
+            for a in state.virtual_bank_accounts.values()
         )  # fmt: skip
         if taken:
             return error(400, "An account with this name already exists on this wallet.")
@@ -116,13 +108,13 @@ def vba_create(state: SandboxState, call: Call) -> Reply:
     }
     if ready:
         vba.update(_details(currency, str(name)))
-    accounts(state)[vba["id"]] = vba
+    state.virtual_bank_accounts[vba["id"]] = vba
     return ok([vba], "Virtual bank account created successfully", status=201)
 
 
 @handles("virtual_bank_accounts.list")
 def vba_list(state: SandboxState, call: Call) -> Reply:
-    items = list(accounts(state).values())
+    items = list(state.virtual_bank_accounts.values())
     if call.query.get("wallet_id"):
         items = [a for a in items if a["business_wallet_id"] == call.query["wallet_id"]]
     if call.query.get("customer_id"):
@@ -132,17 +124,12 @@ def vba_list(state: SandboxState, call: Call) -> Reply:
 
 @handles("virtual_bank_accounts.get")
 def vba_get(state: SandboxState, call: Call) -> Reply:
-    vba = accounts(state).get(call.path["vba_id"])
-    if vba is None:
-        return error(404, "Virtual bank account not found")
-    return ok(vba)
+    return ok(state.virtual_bank_accounts.get_or_404(call.path["vba_id"]))
 
 
 @handles("virtual_bank_accounts.close")
 def vba_close(state: SandboxState, call: Call) -> Reply:
-    vba = accounts(state).get(call.path["vba_id"])
-    if vba is None:
-        return error(404, "Virtual bank account not found")
+    vba = state.virtual_bank_accounts.get_or_404(call.path["vba_id"])
     if vba["status"] == "CLOSED":
         return error(400, "Virtual bank account is already closed.")
     reason = body_of(call).get("reason")
@@ -156,9 +143,7 @@ def vba_close(state: SandboxState, call: Call) -> Reply:
 def vba_get_identification_type(state: SandboxState, call: Call) -> Reply:
     q = call.query
     if q.get("customer_id"):
-        customer = state.customers.get(q["customer_id"])
-        if customer is None:
-            return error(404, "Customer not found")
+        customer = state.customers.get_or_404(q["customer_id"])
         country, kind = str(customer.get("country")).upper(), str(customer.get("type"))
     else:
         errs = missing(q, "country", "type")

@@ -1,9 +1,9 @@
 """Webhook configuration, replay, the mock Interac webhook, and the events payouts and
 collections send.
 
-The configuration lives in ``state.collection("webhook_config")["current"]``. Every
+The configuration lives in ``state.webhook_config`` (None until registered). Every
 webhook (a payout or collection changing state, a replay, a simulation) is recorded in
-``state.collection("webhook_deliveries")`` (id -> {url, payload, status, attempts, ...})
+``state.webhook_deliveries`` (id -> {url, payload, status, attempts, ...})
 with the flat transaction payload of API reference §6.4, and handed to
 ``state.delivery_hook``: a running ``Sandbox`` signs it with its webhook secret and POSTs
 it (loopback URLs only), retrying with backoff.
@@ -21,17 +21,19 @@ from decimal import Decimal
 from typing import Any
 
 from ...validation import is_loopback_http
-from ..state import Record, SandboxState, new_id, now_iso
+from ..state import NotFound, Record, SandboxState, new_id, now_iso
 from . import Call, Reply, body_of, error, handles, invalid, missing, parse_amount
 
 _EVENT_IDS = uuid.UUID("6f1d3c2a-9b8e-4f7a-8c5d-0e1f2a3b4c5d")  # namespace of event ids
 
 URL_FIELDS = ("payout_url", "collection_url", "customer_url", "virtual_account_url", "kyc_url")
-CONFIG_KEY = "current"
+CONFIG_NOUN = "Webhook configuration"
 
 
-def _config(state: SandboxState) -> Record | None:
-    return state.collection("webhook_config").get(CONFIG_KEY)
+def _config_or_404(state: SandboxState) -> Record:
+    if state.webhook_config is None:
+        raise NotFound(CONFIG_NOUN)
+    return state.webhook_config
 
 
 def _bad_urls(body: Record, fields: tuple[str, ...]) -> Reply | None:
@@ -58,28 +60,24 @@ def webhooks_register(state: SandboxState, call: Call) -> Reply:
     if bad is not None:
         return bad
     now = now_iso()
-    previous = _config(state)
+    previous = state.webhook_config
     config: Record = {field: body.get(field) for field in URL_FIELDS}
     config["created_at"] = previous["created_at"] if previous else now
     config["updated_at"] = now
-    state.collection("webhook_config")[CONFIG_KEY] = config
+    state.webhook_config = config
     return 200, {"status": True, "message": "Webhook configured successfully", "data": config}
 
 
 @handles("webhooks.get")
 def webhooks_get(state: SandboxState, call: Call) -> Reply:
-    config = _config(state)
-    if config is None:
-        return error(404, "Webhook configuration not found")
+    config = _config_or_404(state)
     return 200, {"status": True, "message": "Webhook retrieved successfully", "data": config}
 
 
 @handles("webhooks.update")
 def webhooks_update(state: SandboxState, call: Call) -> Reply:
     """Omitted fields are kept; a JSON null clears the URL."""
-    config = _config(state)
-    if config is None:
-        return error(404, "Webhook configuration not found")
+    config = _config_or_404(state)
     body = body_of(call)
     changes = {f: body[f] for f in URL_FIELDS if f in body}
     if not changes:
@@ -137,7 +135,7 @@ def record_delivery(state: SandboxState, url: str, payload: Record, **meta: Any)
         "attempts": [],
         **meta,
     }
-    state.collection("webhook_deliveries")[delivery["id"]] = delivery
+    state.webhook_deliveries[delivery["id"]] = delivery
     if state.delivery_hook is not None:
         state.delivery_hook(delivery)
     return delivery
@@ -147,7 +145,7 @@ def emit_transaction(state: SandboxState, tx: Record, *, kind: str | None = None
     """Send a transaction's webhook to the URL configured for its type, if there is one."""
     kind = kind or str(tx.get("type", "")).lower()
     field = "collection_url" if kind == "collection" else "payout_url"
-    url = (_config(state) or {}).get(field)
+    url = (state.webhook_config or {}).get(field)
     if not url:
         return None
     return record_delivery(state, url, transaction_payload(tx, kind=kind), transaction_id=tx["id"])
@@ -159,12 +157,10 @@ def webhooks_replay(state: SandboxState, call: Call) -> Reply:
     errs = missing(body, "transaction_id")
     if errs:
         return invalid(errs)
-    tx = state.find_transaction(str(body["transaction_id"]))
-    if tx is None:
-        return error(404, "Transaction not found")
+    tx = state.transactions.get_or_404(body["transaction_id"])
     if tx["status"] != "SUCCESSFUL":
         return error(400, "Only successful transactions can be replayed.")
-    config = _config(state) or {}
+    config = state.webhook_config or {}
     field = "collection_url" if tx["type"] == "COLLECTION" else "payout_url"
     url = config.get(field)
     if not url:
@@ -181,7 +177,7 @@ def webhooks_simulate_interac(state: SandboxState, call: Call) -> Reply:
     if amount is None:
         return invalid({"amount": "The amount must be a positive number."})
     email = body.get("collection_email") or body.get("interac_email") or "payer@example.com"
-    url = (_config(state) or {}).get("collection_url")
+    url = (state.webhook_config or {}).get("collection_url")
     if not url:
         return error(400, "No collection url is configured.")
     fee = (amount * Decimal("0.01")).quantize(Decimal("0.01"))

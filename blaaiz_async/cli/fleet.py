@@ -1,8 +1,9 @@
 """A fleet of worker processes calling the API through one shared token store.
 
-Used by the demo, the multi-process tests and the benchmarks: P real OS processes
-(spawned, so nothing is inherited by fork) each run C coroutines through one
-``BlaaizClient``, start together on a barrier, and report what happened.
+The engine of ``blaaiz-async demo``, also used by the multi-process tests and the
+benchmarks (it needs neither click nor rich): P real OS processes (spawned, so nothing is
+inherited by fork) each run C coroutines through one ``BlaaizClient``, start together on
+a barrier, and report what happened.
 
 ::
 
