@@ -10,7 +10,7 @@ from .banks import (
     PayeeVerification,
     PayeeVerificationRequest,
 )
-from .base import Ack, Model, Money
+from .base import Ack, Amount, Model, Money, RequestBody
 from .collections import (
     AcceptInteracRequest,
     AttachCustomerRequest,
@@ -69,7 +69,9 @@ from .customers import (
     CustomerDocument,
     CustomerFile,
     CustomerFilesAttach,
+    CustomerFilters,
     CustomerKycUpdate,
+    CustomerListQuery,
     CustomerType,
     CustomerUpdate,
     DocumentCreate,
@@ -89,6 +91,7 @@ from .customers import (
 from .fees import FeeBreakdown
 from .files import FileCategory, PresignedUpload, PresignedUrlRequest
 from .pagination import Page, PageLinks, PageMeta
+from .payouts import FeeBreakdownRequest, PayoutFields, PayoutMethod
 from .rates import Rate
 from .swaps import (
     AmountType,
@@ -103,6 +106,8 @@ from .transactions import (
     Recipient,
     SourceInformation,
     Transaction,
+    TransactionFilters,
+    TransactionQuery,
     TransactionStatus,
     TransactionType,
 )
@@ -135,6 +140,7 @@ __all__ = [
     "AccountLookupRequest",
     "Ack",
     "Address",
+    "Amount",
     "AmountType",
     "AttachCustomerRequest",
     "Bank",
@@ -158,7 +164,9 @@ __all__ = [
     "CustomerDocument",
     "CustomerFile",
     "CustomerFilesAttach",
+    "CustomerFilters",
     "CustomerKycUpdate",
+    "CustomerListQuery",
     "CustomerType",
     "CustomerUpdate",
     "DocumentContentType",
@@ -166,6 +174,7 @@ __all__ = [
     "DocumentType",
     "DocumentUpdate",
     "FeeBreakdown",
+    "FeeBreakdownRequest",
     "FileCategory",
     "FulfilmentMode",
     "IbanVerification",
@@ -204,6 +213,8 @@ __all__ = [
     "PageMeta",
     "PayeeVerification",
     "PayeeVerificationRequest",
+    "PayoutFields",
+    "PayoutMethod",
     "PresignedUpload",
     "PresignedUrlRequest",
     "Rate",
@@ -213,6 +224,7 @@ __all__ = [
     "RefundStatus",
     "ReleaseAccessStatus",
     "ReleaseScope",
+    "RequestBody",
     "Requirement",
     "SessionStatus",
     "SignaDocumentUrl",
@@ -229,6 +241,8 @@ __all__ = [
     "SwapRequest",
     "SwapTransaction",
     "Transaction",
+    "TransactionFilters",
+    "TransactionQuery",
     "TransactionStatus",
     "TransactionType",
     "Unset",

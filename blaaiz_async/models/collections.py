@@ -8,13 +8,11 @@ for all of them, so a caller always gets an object with ``message`` back, never 
 from __future__ import annotations
 
 import enum
-from typing import TypeVar
+from typing import Literal, Required
 
 import attrs
 
-from .base import Model, Money, masked, model
-
-_T = TypeVar("_T")
+from .base import Amount, Model, Money, RequestBody, model
 
 
 class CollectionMethod(enum.StrEnum):
@@ -39,60 +37,59 @@ class CryptoTransactionType(enum.StrEnum):
 
 # -- requests ------------------------------------------------------------------------------
 
-
-@model
-class CollectionRequest(Model):
-    """Body of ``POST /collection``. Card data never appears in a repr."""
-
-    method: str
-    amount: Money
-    wallet_id: str
-    customer_id: str | None = None
-    merchant_reference: str | None = None
-    phone: str | None = None
-    redirect_url: str | None = None
-    card_holder_name: str | None = None
-    card_number: str | None = attrs.field(default=None, repr=masked)
-    expiry: str | None = attrs.field(default=None, repr=masked)
-    cvc: str | None = attrs.field(default=None, repr=masked)
+CollectionMethodName = Literal["card", "open_banking", "virtual_account", "bank_transfer"]
+CryptoTokenName = Literal["USDT", "USDC"]
 
 
-@model
-class CryptoCollectionRequest(Model):
+class CollectionRequest(RequestBody, total=False):
+    """Body of ``POST /collection``. ``card`` needs ``customer_id`` and the card fields;
+    the card fields go with ``card`` only."""
+
+    method: Required[CollectionMethod | CollectionMethodName]
+    amount: Required[Amount]  # fees included
+    wallet_id: Required[str]
+    customer_id: str | None
+    merchant_reference: str | None
+    phone: str | None
+    redirect_url: str | None
+    card_holder_name: str | None
+    card_number: str | None  # 16 digits; spaces are removed
+    expiry: str | None  # MM/YY
+    cvc: str | None  # 3 digits
+
+
+class CryptoCollectionRequest(RequestBody, total=False):
     """Body of ``POST /collection/crypto``; ``network`` is a network ``identifier``."""
 
-    amount: Money
-    wallet_id: str
-    network: str
-    token: str
-    customer_id: str | None = None
+    amount: Required[Amount]  # at least 0.1
+    wallet_id: Required[str]
+    network: Required[str]
+    token: Required[CryptoToken | CryptoTokenName]
+    customer_id: str | None
 
 
-@model
-class AttachCustomerRequest(Model):
-    customer_id: str
-    transaction_id: str
+class AttachCustomerRequest(RequestBody, total=False):
+    customer_id: Required[str]
+    transaction_id: Required[str]
 
 
-@model
-class InteracMoneyRequestBody(Model):
+class InteracMoneyRequestBody(RequestBody, total=False):
     """Body of ``POST /collection/interac-money-request``: ask ``email`` to pay."""
 
-    amount: Money
-    email: str
-    customer_name: str | None = None
-    expiry_hours: int | None = None
-    note: str | None = None
+    amount: Required[Amount]
+    email: Required[str]
+    customer_name: str | None
+    expiry_hours: int | None  # 1 to 120
+    note: str | None
 
 
-@model
-class AcceptInteracRequest(Model):
+class AcceptInteracRequest(RequestBody, total=False):
     """Body of ``POST /collection/accept-interac-money-request``. ``security_answer`` is
     needed for a standard transfer and omitted for Auto-Deposit."""
 
-    reference_number: str
-    security_answer: str | None = attrs.field(default=None, repr=masked)
-    email: str | None = None
+    reference_number: Required[str]
+    security_answer: str | None
+    email: str | None
 
 
 # -- responses -----------------------------------------------------------------------------

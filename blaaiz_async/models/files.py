@@ -7,10 +7,11 @@ whichever came. ``headers`` must be sent verbatim with the PUT: they can be sign
 from __future__ import annotations
 
 import enum
+from typing import Literal, Required
 
 import attrs
 
-from .base import Model, masked, model
+from .base import Model, RequestBody, masked, model
 
 
 class FileCategory(enum.StrEnum):
@@ -31,14 +32,17 @@ ATTACH_FIELD: dict[str, str] = {
 }
 
 
-@model
-class PresignedUrlRequest(Model):
-    """``file_name``/``file_type`` are required by the SPEC, never sent by the old SDKs."""
+FileCategoryName = Literal["identity", "identity_back", "proof_of_address", "liveness_check"]
 
-    customer_id: str
-    file_category: str
-    file_name: str | None = None
-    file_type: str | None = None
+
+class PresignedUrlRequest(RequestBody, total=False):
+    """``file_name``/``file_type`` are required by the OpenAPI file, never sent by the
+    older SDKs."""
+
+    customer_id: Required[str]
+    file_category: Required[FileCategory | FileCategoryName]
+    file_name: str | None
+    file_type: str | None  # MIME type
 
 
 @model

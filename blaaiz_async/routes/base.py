@@ -10,9 +10,9 @@ from typing import Any, Generic, TypeVar, overload
 
 import attrs
 
-from ..errors import ValidationError
 from ..limits.limit import RateLimit
 from ..models.pagination import Page
+from ..rules.base import check_path_values
 from ..scopes import Scope
 
 T = TypeVar("T")
@@ -53,18 +53,12 @@ class Route(Generic[T]):
     )
 
     def format_path(self, values: Mapping[str, Any] | None = None) -> str:
-        """Fill the path template; every value is percent-encoded as one segment."""
+        """Fill the path template; every value is percent-encoded as one segment, after
+        the one check of path parameters (``rules.base.check_path_values``)."""
         if not self.params:
             return self.path
         values = values or {}
-        missing = [p for p in self.params if p not in values or values[p] in (None, "")]
-        if missing:
-            raise ValidationError(
-                f"{self.name} needs path parameter(s): {', '.join(missing)}", field=missing[0]
-            )
-        dots = [p for p in self.params if str(values[p]).strip() in (".", "..")]
-        if dots:  # a client would collapse them and address another endpoint
-            raise ValidationError(f"{self.name}: {dots[0]} cannot be . or ..", field=dots[0])
+        check_path_values(self.name, self.params, values)
         return _PARAM.sub(lambda m: urllib.parse.quote(str(values[m.group(1)]), safe=""), self.path)
 
     def matches(self, method: str, path: str) -> bool:
