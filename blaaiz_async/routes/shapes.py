@@ -24,7 +24,7 @@ def ack_body(body: Any) -> Any:
 
 
 def listify_data(body: Any) -> Any:
-    """``data`` as a list: a lone object is a list of one (the SPEC shows both; e.g. one
+    """``data`` as a list: a lone object is a list of one (the OpenAPI file shows both; e.g. one
     beneficiary comes as an object or wrapped in an array)."""
     if isinstance(body, Mapping) and isinstance(body.get("data"), Mapping):
         return {**body, "data": [body["data"]]}
@@ -57,7 +57,7 @@ def presign_body(body: Any) -> Any:
 
 
 def customer_list_body(body: Any) -> Any:
-    """Fold the SPEC's ``data{customers[], pagination{}}`` into the Laravel paginator
+    """Fold the OpenAPI file's ``data{customers[], pagination{}}`` into the Laravel paginator
     shape; the plain ``data[]`` (no paging asked) and the paginator pass unchanged. The
     layout is told from the body itself, whatever the request asked for."""
     if not isinstance(body, Mapping):
