@@ -16,7 +16,7 @@ from .base import Amount, Model, Money, RequestBody, model
 
 
 class CollectionMethod(enum.StrEnum):
-    """Known collection methods. SDK17 knows ``card`` and ``open_banking``; the OpenAPI
+    """Known collection methods. the newest official SDK knows ``card`` and ``open_banking``; the OpenAPI
     spec adds ``virtual_account`` and the FAQ ``bank_transfer``."""
 
     CARD = "card"
@@ -118,7 +118,7 @@ class CollectionDetails(Model):
 class Collection(Model):
     """A started collection, read from the whole response body.
 
-    The sources disagree on the shape: SDK17 reads ``transaction_id`` and ``url`` at the
+    The sources disagree on the shape: the newest official SDK reads ``transaction_id`` and ``url`` at the
     body root; the OpenAPI spec answers ``{status, message, data{id, transaction_id, ...,
     payment_url}}``. Both parse: ``transaction_id`` is taken from the root, else from
     ``data``; ``payment_url`` is ``url`` or ``data.payment_url``. ``data`` keeps the

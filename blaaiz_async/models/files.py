@@ -1,6 +1,6 @@
 """Presigned uploads (``POST /file/get-presigned-url`` and the owner/document variants).
 
-The SPEC names the target ``upload_url``; the SDKs read ``url``. ``target_url`` reads
+The OpenAPI file names the target ``upload_url``; the SDKs read ``url``. ``target_url`` reads
 whichever came. ``headers`` must be sent verbatim with the PUT: they can be signed.
 """
 

@@ -239,7 +239,7 @@ class Customers(Resource):
         return await self._call(routes.CUSTOMERS_LIST_BENEFICIARIES, path=path)
 
     async def get_beneficiary(self, customer_id: str, beneficiary_id: str) -> Beneficiary:
-        """One beneficiary. The SPEC wraps it in an array, a plain object is read too;
+        """One beneficiary. The OpenAPI file wraps it in an array, a plain object is read too;
         the entry with this id is returned (``NotFoundError`` when the array is empty)."""
         path = {"customer_id": customer_id, "beneficiary_id": beneficiary_id}
         route = routes.CUSTOMERS_GET_BENEFICIARY
