@@ -16,8 +16,9 @@ from .base import Amount, Model, Money, RequestBody, model
 
 
 class CollectionMethod(enum.StrEnum):
-    """Known collection methods. the newest official SDK knows ``card`` and ``open_banking``; the OpenAPI
-    spec adds ``virtual_account`` and the FAQ ``bank_transfer``."""
+    """Known collection methods. The newest official SDK knows ``card`` and
+    ``open_banking``; the OpenAPI file adds ``virtual_account`` and the FAQ
+    ``bank_transfer``."""
 
     CARD = "card"
     OPEN_BANKING = "open_banking"
@@ -118,11 +119,11 @@ class CollectionDetails(Model):
 class Collection(Model):
     """A started collection, read from the whole response body.
 
-    The sources disagree on the shape: the newest official SDK reads ``transaction_id`` and ``url`` at the
-    body root; the OpenAPI spec answers ``{status, message, data{id, transaction_id, ...,
-    payment_url}}``. Both parse: ``transaction_id`` is taken from the root, else from
-    ``data``; ``payment_url`` is ``url`` or ``data.payment_url``. ``data`` keeps the
-    spec's details when they came.
+    The sources disagree on the shape: the newest official SDK reads ``transaction_id``
+    and ``url`` at the body root; the OpenAPI file answers ``{status, message, data{id,
+    transaction_id, ..., payment_url}}``. Both parse: ``transaction_id`` is taken from
+    the root, else from ``data``; ``payment_url`` is ``url`` or ``data.payment_url``.
+    ``data`` keeps the OpenAPI file's details when they came.
     """
 
     message: str | None = None
