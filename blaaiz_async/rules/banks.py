@@ -9,8 +9,8 @@ from typing import Any
 from ..errors import ValidationError
 from .base import check_country, require
 
-_SORT_CODE = re.compile(r"\d{6}")
-_IBAN = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}")
+SORT_CODE = re.compile(r"\d{6}")
+IBAN = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}")
 
 
 def validate_bank_query(params: Mapping[str, Any]) -> None:
@@ -30,7 +30,7 @@ def validate_account_lookup(body: Mapping[str, Any]) -> None:
 
 def validate_payee(body: Mapping[str, Any]) -> None:
     digits = re.sub(r"[\s-]", "", str(body["sort_code"]))
-    if not _SORT_CODE.fullmatch(digits):
+    if not SORT_CODE.fullmatch(digits):
         raise ValidationError("payee verification: sort_code must be 6 digits", field="sort_code")
 
 
@@ -40,7 +40,7 @@ def normal_iban(iban: Any) -> Any:
 
 
 def validate_iban(body: Mapping[str, Any]) -> None:
-    if not _IBAN.fullmatch(str(body["iban"])):
+    if not IBAN.fullmatch(str(body["iban"])):
         raise ValidationError(
             "IBAN verification: not an IBAN (country code, 2 check digits, 11-30 letters or "
             "digits)",

@@ -33,7 +33,6 @@ ALPHA3 = re.compile(r"[A-Z]{3}")  # a country as ISO 3166 alpha-3, e.g. NGA
 CURRENCY_CODE = re.compile(r"[A-Za-z]{3}")  # e.g. NGN
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-CUSTOMER_TYPES = ("individual", "business")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 MAX_REFERENCE = 255  # merchant_reference, on payouts and collections
 
@@ -379,9 +378,7 @@ def body(
             else f"; put API fields this release does not know in {EXTRA_BODY}"
         )
         raise UnknownFieldError(f"{context}: unknown field {name!r}{hint}", field=name)
-    require(given, *sorted(spec.required), context=context)
-    for name, allowed in spec.choices.items():
-        check_choice(given, name, allowed, context=context)
+    check_declared(declared, given, context=context)
     for name in spec.amounts & given.keys():
         if given[name] is not None:
             given[name] = to_amount(given[name], name, context=context)
@@ -389,6 +386,15 @@ def body(
     if nulls:
         return {**{k: None if v is None else wire(v) for k, v in given.items()}, **extra}
     return {**wire(given), **extra}
+
+
+def check_declared(declared: type, given: Mapping[str, Any], *, context: str) -> None:
+    """What a declaration says of a body, checked on any mapping (a body as received, in
+    the sandbox, too): its required fields are set and its closed sets hold."""
+    spec = schema(declared)
+    require(given, *sorted(spec.required), context=context)
+    for name, allowed in spec.choices.items():
+        check_choice(given, name, allowed, context=context)
 
 
 def _check_extra_body(extra: Any, spec: Schema, *, context: str) -> None:

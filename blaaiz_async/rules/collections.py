@@ -19,9 +19,9 @@ from .base import (
 )
 
 CARD_FIELDS = ("customer_id", "card_holder_name", "card_number", "expiry", "cvc")
-_CARD_ONLY = ("card_holder_name", "card_number", "expiry", "cvc")
+CARD_ONLY = ("card_holder_name", "card_number", "expiry", "cvc")
 # field -> (pattern, what it must be); a message never shows the card data itself
-_CARD_FORMATS = {
+CARD_FORMATS = {
     "card_number": (re.compile(r"\d{16}"), "16 digits"),
     "expiry": (re.compile(r"(0[1-9]|1[0-2])/\d{2}"), "MM/YY"),
     "cvc": (re.compile(r"\d{3}"), "3 digits"),
@@ -39,11 +39,11 @@ def validate_collection(body: Mapping[str, Any]) -> None:
     if method == "card":
         card = "collection by card"
         require(body, *CARD_FIELDS, context=card)
-        for field, (pattern, shape) in _CARD_FORMATS.items():
+        for field, (pattern, shape) in CARD_FORMATS.items():
             if not pattern.fullmatch(str(body[field])):
                 raise ValidationError(f"{card}: {field} must be {shape}", field=field)
     else:
-        for field in _CARD_ONLY:
+        for field in CARD_ONLY:
             if body.get(field) is not None:
                 raise ValidationError(
                     f"{ctx}: {field} goes with method 'card' only, not {method!r}", field=field

@@ -9,9 +9,15 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import ValidationError
-from ..models.compliance import ALLOWED_REQUIREMENTS, ReleaseScope, Requirement
+from ..models.compliance import (
+    ALLOWED_REQUIREMENTS,
+    KycSessionRequest,
+    ReleaseScope,
+    Requirement,
+)
 from .base import (
     check_alpha3,
+    check_declared,
     check_https,
     check_max_length,
     exactly_one,
@@ -20,7 +26,7 @@ from .base import (
 )
 
 # Letters, digits, space, '-' and '_', then one of the accepted extensions.
-_STAGED_FILE_NAME = re.compile(r"[A-Za-z0-9 _-]+\.(jpg|jpeg|png|webp|pdf)", re.IGNORECASE)
+STAGED_FILE_NAME = re.compile(r"[A-Za-z0-9 _-]+\.(jpg|jpeg|png|webp|pdf)", re.IGNORECASE)
 SESSION_LIMITS = {"customer_reference": 100, "idempotency_key": 100}
 PAGE_LIMIT = (1, 100)
 
@@ -54,7 +60,8 @@ def validate_session(body: Mapping[str, Any]) -> None:
     """Requirements: 1 to 4 distinct values, in one of the allowed sets, with a mode that
     set allows; without a mode the server takes the set's first."""
     ctx = "KYC session"
-    require(body, "customer_reference", "idempotency_key", context=ctx)
+    check_declared(KycSessionRequest, body, context=ctx)
+    require(body, "idempotency_key", context=ctx)
     check_max_length(body, SESSION_LIMITS, context=ctx)
     requirements = body.get("requirements") or []
     known = [r.value for r in Requirement]
@@ -84,7 +91,7 @@ def validate_session(body: Mapping[str, Any]) -> None:
 def validate_upload_url(body: Mapping[str, Any]) -> None:
     ctx = "document upload URL"
     check_max_length(body, {"file_name": 128}, context=ctx)
-    if not _STAGED_FILE_NAME.fullmatch(str(body["file_name"])):
+    if not STAGED_FILE_NAME.fullmatch(str(body["file_name"])):
         raise ValidationError(
             f"{ctx}: file_name may hold letters, digits, spaces, '-' and '_', and must end "
             "in .jpg, .jpeg, .png, .webp or .pdf",

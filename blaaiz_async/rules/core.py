@@ -10,9 +10,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import ValidationError
+from ..models.payouts import PayoutFields
 from .base import (
     CURRENCY_CODE,
     MAX_REFERENCE,
+    check_declared,
     check_max_length,
     check_phone,
     exactly_one,
@@ -43,7 +45,6 @@ PAYOUT_RULES: dict[str, dict[str | None, tuple[str, ...]]] = {
     "mobile_money": {None: ("phone_number", "mobile_money_operator_id", "account_name")},
 }
 
-PAYOUT_ALWAYS = ("wallet_id", "customer_id", "method", "from_currency_id", "to_currency_id")
 MOBILE_MONEY_CURRENCIES = frozenset({"KES", "UGX", "TZS", "XOF", "GHS"})
 
 
@@ -81,7 +82,7 @@ def _payout_fields(
 
 def validate_payout(body: Mapping[str, Any]) -> None:
     ctx = "payout"
-    require(body, *PAYOUT_ALWAYS, context=ctx)
+    check_declared(PayoutFields, body, context=ctx)
     exactly_one(body, "from_amount", "to_amount", context=ctx)
     positive(body, "from_amount", "to_amount", context=ctx)
     method = str(body["method"])

@@ -7,10 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import ValidationError
-from ..models.customers import IdType
+from ..models.customers import CustomerCreate, IdType
 from .base import (
     check_country,
     check_dates,
+    check_declared,
     check_email,
     positive,
     require,
@@ -31,7 +32,7 @@ def validate_customer_create(body: Mapping[str, Any]) -> None:
     id_number; a business needs business_name, registration_number and
     incorporation_country, and must not send id_type/id_number."""
     ctx = "customer"
-    require(body, "type", "email", "country", context=ctx)
+    check_declared(CustomerCreate, body, context=ctx)
     check_email(body, "email", context=ctx)
     check_country(body, "country", context=ctx)
     if body["type"] == "individual":
