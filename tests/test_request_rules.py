@@ -65,14 +65,16 @@ def public_methods() -> list[tuple[str, str]]:
 
 
 async def invoke(client: BlaaizClient, name: str, method: str, **kwargs: Any) -> None:
-    """Call ``client.name.method`` with ``"x"`` for each positional parameter."""
+    """Call ``client.name.method`` with ``"x"`` for each required parameter."""
     function = getattr(getattr(client, name), method)
-    positional = [
+    required = [
         p
         for p in inspect.signature(function).parameters.values()
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+        if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     ]
-    result = function(*["x"] * len(positional), **kwargs)
+    positional = [p for p in required if p.kind is not p.KEYWORD_ONLY]
+    keywords = {p.name: "x" for p in required if p.kind is p.KEYWORD_ONLY}
+    result = function(*["x"] * len(positional), **keywords, **kwargs)
     if inspect.isasyncgen(result):
         async for _ in result:  # pragma: no cover - refused before the first page
             pass

@@ -304,11 +304,19 @@ class OwnerFilesAttach(RequestBody, total=False):
     id_document_back: str | None
 
 
-class DocumentCreate(RequestBody, total=False):
+class DocumentFields(RequestBody, total=False):
+    """What a document says of itself; ``customers.upload_document`` takes these and
+    finds the ``file_id`` by uploading."""
+
     type: Required[str]  # e.g. PROOF_OF_ADDRESS; the API has not published the full list
     name: Required[str]
-    file_id: Required[str]
     description: str | None
+
+
+class DocumentCreate(DocumentFields, total=False):
+    """Body of ``customers.create_document``: a document and its uploaded file."""
+
+    file_id: Required[str]
 
 
 class DocumentUpdate(RequestBody, total=False):

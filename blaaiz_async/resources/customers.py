@@ -27,6 +27,7 @@ from ..models.customers import (
     CustomerListQuery,
     CustomerUpdate,
     DocumentCreate,
+    DocumentFields,
     DocumentUpdate,
     KybScopeUpgrade,
     KycSessionLink,
@@ -39,7 +40,7 @@ from ..models.files import ATTACH_FIELD, FileCategory, FileCategoryName, Presign
 from ..models.pagination import Page, check_advanced
 from ..routes import customers as routes
 from ..rules import customers as rules
-from ..rules.base import body, require, require_any, wire
+from ..rules.base import body, require_any, wire
 from ..rules.files import check_file_category
 from ..uploads import (
     UploadData,
@@ -394,31 +395,28 @@ class Customers(Resource):
         self,
         customer_id: str,
         *,
-        type: str,
-        name: str,
         data: UploadData,
-        description: str | None = None,
         file_name: str | None = None,
         content_type: str | None = None,
+        **fields: Unpack[DocumentFields],
     ) -> CustomerDocument:
         """Upload a file and record it as a document: presign -> PUT -> create_document.
         ``UploadError`` as in ``upload_file`` (the attach step is the create)."""
-        check_path(routes.CUSTOMERS_CREATE_DOCUMENT, customer_id=customer_id)
-        require({"type": type, "name": name}, "type", "name", context="document")
+        route = routes.CUSTOMERS_CREATE_DOCUMENT
+        check_path(route, customer_id=customer_id)
+        document = body(DocumentFields, fields, context=route.name)  # checked before the upload
         source = await prepare_source(
-            data, file_name=file_name or name, content_type=content_type, default_stem="document"
+            data,
+            file_name=file_name or document["name"],
+            content_type=content_type,
+            default_stem="document",
         )
         presigned, _ = await transfer(
             self._pipeline, lambda: self.get_document_presigned_url(customer_id), source
         )
+        json = {**document, "file_id": presigned.file_id}
         return await attach_step(
-            lambda: self.create_document(
-                customer_id,
-                type=type,
-                name=name,
-                file_id=presigned.file_id,
-                description=description,
-            ),
+            lambda: self._call(route, path={"customer_id": customer_id}, json=json),
             presigned.file_id,
         )
 
