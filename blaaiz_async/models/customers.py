@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Literal, Required, TypedDict
 
-from .base import Amount, Model, Money, RequestBody, model
+from .base import Model, Money, RequestBody, model
 
 
 class CustomerType(enum.StrEnum):
@@ -282,7 +283,8 @@ class OwnerInput(TypedDict):
 
     first_name: str
     last_name: str
-    ownership_percentage: Amount
+    # Read as Decimal(str(value)): a float is taken as it prints (a share, not money).
+    ownership_percentage: Decimal | int | str | float
 
 
 class KybScopeUpgrade(RequestBody, total=False):

@@ -40,7 +40,7 @@ from ..models.files import ATTACH_FIELD, FileCategory, FileCategoryName, Presign
 from ..models.pagination import Page, check_advanced
 from ..routes import customers as routes
 from ..rules import customers as rules
-from ..rules.base import body, require_any, wire
+from ..rules.base import body, require_any
 from ..rules.files import check_file_category
 from ..uploads import (
     UploadData,
@@ -53,15 +53,16 @@ from .base import Resource, check_path
 from .files import Files
 
 
-def _owner_dict(owner: OwnerInput | Mapping[str, Any]) -> dict[str, Any]:
-    if isinstance(owner, Mapping):
-        data: dict[str, Any] = wire(dict(owner))
-        return data
-    raise ValidationError(
-        f"KYB scope upgrade: an owner must be an OwnerInput or a mapping, not "
-        f"{type(owner).__name__}",
-        field="owners",
-    )
+def _owner_dict(owner: OwnerInput | Mapping[str, Any], index: int) -> dict[str, Any]:
+    """One owner as sent: its fields checked like a body's, the percentage exact."""
+    context = f"KYB scope upgrade: owners[{index}]"
+    if not isinstance(owner, Mapping):
+        raise ValidationError(
+            f"{context} must be an OwnerInput (a dict of first_name, last_name and "
+            f"ownership_percentage), not {type(owner).__name__}",
+            field="owners",
+        )
+    return body(OwnerInput, owner, context=context)
 
 
 # -- the resource ----------------------------------------------------------------------------
@@ -264,7 +265,7 @@ class Customers(Resource):
         route = routes.CUSTOMERS_UPGRADE_KYB_SCOPE
         if isinstance(owners, str | bytes | Mapping):
             raise ValidationError("KYB scope upgrade: owners must be a list", field="owners")
-        items = [_owner_dict(o) for o in owners]
+        items = [_owner_dict(o, i) for i, o in enumerate(owners)]
         rules.validate_owners(items)
         json = body(KybScopeUpgrade, {"owners": items}, context=route.name)
         return await self._call(route, path={"customer_id": customer_id}, json=json)

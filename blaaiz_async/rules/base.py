@@ -284,7 +284,7 @@ EXTRA_BODY = "extra_body"
 
 class Schema:
     """What ``body()`` reads from a request ``TypedDict``: its field names, the required
-    ones, the amounts (fields whose type admits ``Decimal``) and the closed sets (fields
+    ones, the amounts (fields typed ``Amount``) and the closed sets (fields
     typed as a ``Literal`` or a ``StrEnum``, with the values they allow)."""
 
     def __init__(self, declared: type) -> None:
@@ -302,8 +302,14 @@ class Schema:
                 n in getattr(declared, "__required_keys__", ()) and get_origin(t) is not NotRequired
             )
         )
-        self.amounts = frozenset(n for n, t in hints.items() if Decimal in _members(t))
+        self.amounts = frozenset(n for n, t in hints.items() if _is_amount(t))
         self.choices = {n: c for n, t in hints.items() if (c := choices(t))}
+
+
+def _is_amount(hint: Any) -> bool:
+    """An exact amount: a type that admits ``Decimal`` and not ``float`` (``Amount``)."""
+    members = _members(hint)
+    return Decimal in members and float not in members
 
 
 def _members(hint: Any) -> tuple[Any, ...]:
