@@ -51,7 +51,7 @@ from blaaiz_async.models.converter import loads
 from blaaiz_async.pipeline import parse_response
 from blaaiz_async.routes import ROUTES
 from blaaiz_async.routes.shapes import ack_body, customer_list_body, listify_data, presign_body
-from blaaiz_async.rules.base import body, schema
+from blaaiz_async.rules.base import request_body, schema
 
 EXAMPLES: dict[str, Any] = loads(Path("tests/data/examples_group_a.json").read_bytes())
 PREFIXES = ("rates.", "banks.", "momo_operators.", "customers.", "files.", "virtual_bank_")
@@ -275,10 +275,12 @@ REQUESTS: list[tuple[type[Mapping[str, Any]], dict[str, Any]]] = [
 def test_request_bodies_are_built_from_their_declaration(
     cls: type[Mapping[str, Any]], example: dict[str, Any]
 ) -> None:
-    assert body(cls, example, context="t") == example  # declared fields pass as given
-    assert body(cls, {}, request=cls(**example), context="t") == example  # the same as a value
+    assert request_body(cls, example, context="t") == example  # declared fields pass as given
+    assert (
+        request_body(cls, {}, request=cls(**example), context="t") == example
+    )  # the same as a value
     with pytest.raises(UnknownFieldError) as info:
-        body(cls, {**example, "zz_unknown": 1}, context="t")
+        request_body(cls, {**example, "zz_unknown": 1}, context="t")
     assert info.value.field == "zz_unknown"
 
 
@@ -289,33 +291,33 @@ def test_a_required_field_left_out_is_named(
     required = schema(cls).required
     for name in required:
         with pytest.raises(ValidationError) as info:
-            body(cls, {k: v for k, v in example.items() if k != name}, context="t")
+            request_body(cls, {k: v for k, v in example.items() if k != name}, context="t")
         assert info.value.field == name
     optional = [name for name in example if name not in required]
     for name in optional:  # an optional field left out is just not sent
         rest = {k: v for k, v in example.items() if k != name}
-        assert body(cls, rest, context="t") == rest
+        assert request_body(cls, rest, context="t") == rest
 
 
 def test_request_body_from_a_value_or_keywords() -> None:
     request = CustomerUpdate(address=Address(city="Lagos"), extra_body={"nickname": "J"})
-    assert body(CustomerUpdate, {}, request=request, context="t") == {
+    assert request_body(CustomerUpdate, {}, request=request, context="t") == {
         "address": {"city": "Lagos"},
         "nickname": "J",
     }
     keywords = {"email": "a@b.co", "phone_number": None}
-    assert body(CustomerUpdate, keywords, context="t") == {"email": "a@b.co"}
+    assert request_body(CustomerUpdate, keywords, context="t") == {"email": "a@b.co"}
     nested = {"address": Address(street="1")}
-    assert body(CustomerUpdate, nested, context="t") == {"address": {"street": "1"}}
+    assert request_body(CustomerUpdate, nested, context="t") == {"address": {"street": "1"}}
     with pytest.raises(ValidationError, match="not both"):
-        body(CustomerUpdate, {"email": "a@b.co"}, request=request, context="t")
+        request_body(CustomerUpdate, {"email": "a@b.co"}, request=request, context="t")
     with pytest.raises(ArgumentTypeError, match="CustomerUpdate"):
-        body(CustomerUpdate, {}, request=["email"], context="t")  # type: ignore[arg-type]
+        request_body(CustomerUpdate, {}, request=["email"], context="t")  # type: ignore[arg-type]
 
 
 def test_building_a_body_leaves_the_callers_request_as_it_was() -> None:
     request = SwapRequest(from_business_wallet_id="a", to_business_wallet_id="b", amount="10.50")
     before = copy.deepcopy(request)
-    built = body(SwapRequest, {}, request=request, context="t")
+    built = request_body(SwapRequest, {}, request=request, context="t")
     assert built["amount"] == Decimal("10.50") and isinstance(built["amount"], Decimal)
     assert request == before

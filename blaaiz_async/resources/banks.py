@@ -17,7 +17,7 @@ from ..models.banks import (
 )
 from ..routes import banks as routes
 from ..rules import banks as rules
-from ..rules.base import body, compact
+from ..rules.base import compact, request_body
 from .base import Resource
 
 
@@ -47,7 +47,7 @@ class Banks(Resource):
         Read-only, so safely retried. A wrong number or bank answers 400
         (``BadRequestError``)."""
         route = routes.BANKS_LOOKUP_ACCOUNT
-        json = body(AccountLookupRequest, fields, request=request, context=route.name)
+        json = request_body(AccountLookupRequest, fields, request=request, context=route.name)
         rules.validate_account_lookup(json)
         return await self._call(route, json=json)
 
@@ -63,7 +63,7 @@ class Banks(Resource):
         """UK Confirmation of Payee: does ``account_name`` hold this sort code and account?
         Check ``is_match`` before a GBP payout to avoid paying the wrong person."""
         route = routes.BANKS_VERIFY_PAYEE
-        json = body(PayeeVerificationRequest, fields, request=request, context=route.name)
+        json = request_body(PayeeVerificationRequest, fields, request=request, context=route.name)
         rules.validate_payee(json)
         return await self._call(route, json=json)
 
@@ -73,7 +73,7 @@ class Banks(Resource):
         form are removed and letters upper-cased before sending."""
         route = routes.BANKS_VERIFY_IBAN
         given = {"iban": rules.normal_iban(iban)}
-        json = body(IbanVerificationRequest, given, context=route.name)
+        json = request_body(IbanVerificationRequest, given, context=route.name)
         rules.validate_iban(json)
         return await self._call(route, json=json)
 

@@ -25,7 +25,7 @@ from ..models.collections import (
 )
 from ..routes import collections as routes
 from ..rules import collections as rules
-from ..rules.base import body, check_choice, merchant_reference
+from ..rules.base import check_choice, merchant_reference, request_body
 from .base import Resource
 
 
@@ -47,7 +47,7 @@ class Collections(Resource):
         ``merchant_reference`` before trying again.
         """
         route = routes.COLLECTIONS_CREATE
-        json = body(CollectionRequest, fields, context=route.name)
+        json = request_body(CollectionRequest, fields, context=route.name)
         json["merchant_reference"] = merchant_reference(
             json.get("merchant_reference"), context="collection"
         )
@@ -60,7 +60,7 @@ class Collections(Resource):
         """Open a deposit address for ``amount`` (at least 0.1) of ``token`` (USDT or USDC)
         on ``network``, a network ``identifier`` from ``crypto_networks()``."""
         route = routes.COLLECTIONS_CREATE_CRYPTO
-        json = body(CryptoCollectionRequest, fields, context=route.name)
+        json = request_body(CryptoCollectionRequest, fields, context=route.name)
         rules.validate_crypto_collection(json)
         return await self._call(route, json=json)
 
@@ -77,7 +77,9 @@ class Collections(Resource):
         """Say who paid a collection (for push collections that arrived without one).
         Collection transactions only."""
         route = routes.COLLECTIONS_ATTACH_CUSTOMER
-        return await self._call(route, json=body(AttachCustomerRequest, fields, context=route.name))
+        return await self._call(
+            route, json=request_body(AttachCustomerRequest, fields, context=route.name)
+        )
 
     async def create_interac_money_request(
         self, **fields: Unpack[InteracMoneyRequestBody]
@@ -85,7 +87,7 @@ class Collections(Resource):
         """Ask the payer at ``email`` for CAD by Interac; the request lapses after
         ``expiry_hours`` (1 to 120)."""
         route = routes.COLLECTIONS_CREATE_INTERAC_MONEY_REQUEST
-        json = body(InteracMoneyRequestBody, fields, context=route.name)
+        json = request_body(InteracMoneyRequestBody, fields, context=route.name)
         rules.validate_interac_money_request(json)
         return await self._call(route, json=json)
 
@@ -94,7 +96,7 @@ class Collections(Resource):
         ``security_answer``; Auto-Deposit ones do not. The API queues it and processes it
         within minutes: the collection webhook tells when the money is in."""
         route = routes.COLLECTIONS_ACCEPT_INTERAC_MONEY_REQUEST
-        json = body(AcceptInteracRequest, fields, context=route.name)
+        json = request_body(AcceptInteracRequest, fields, context=route.name)
         rules.validate_accept_interac(json)
         return await self._call(route, json=json)
 

@@ -35,7 +35,7 @@ from ..models.compliance import (
 )
 from ..routes import compliance as routes
 from ..rules import compliance as rules
-from ..rules.base import body, compact
+from ..rules.base import compact, request_body
 from .base import Resource
 
 
@@ -66,7 +66,7 @@ class Compliance(Resource):
             given["applicant"] = _applicant(given["applicant"], context="KYC session")
         if given.get("idempotency_key") is None:
             given["idempotency_key"] = rules.new_idempotency_key()
-        json = body(KycSessionRequest, given, context=route.name)
+        json = request_body(KycSessionRequest, given, context=route.name)
         rules.validate_session(json)
         return await self._call(route, json=json)
 
@@ -112,7 +112,7 @@ class Compliance(Resource):
         with the returned ``headers`` verbatim (they are signed), then call
         ``upload_session_document(file_name=...)``."""
         route = routes.COMPLIANCE_CREATE_DOCUMENT_UPLOAD_URL
-        json = body(KycDocumentUploadUrlRequest, fields, context=route.name)
+        json = request_body(KycDocumentUploadUrlRequest, fields, context=route.name)
         rules.validate_upload_url(json)
         return await self._call(route, path=_id(session_id), json=json)
 
@@ -123,7 +123,7 @@ class Compliance(Resource):
         through ``create_document_upload_url``) or ``content_base64`` (small files: bodies
         over about 8 KB may be refused). ``country`` is the issuing country, alpha-3."""
         route = routes.COMPLIANCE_UPLOAD_SESSION_DOCUMENT
-        json = body(KycDocumentUpload, fields, context=route.name)
+        json = request_body(KycDocumentUpload, fields, context=route.name)
         rules.validate_document(json)
         return await self._call(route, path=_id(session_id), json=json)
 
@@ -202,7 +202,7 @@ class SignaId(Resource):
             )
         if given.get("idempotency_key") is None:
             given["idempotency_key"] = rules.new_idempotency_key()
-        json = body(SignaIdReleaseRequestBody, given, context=route.name)
+        json = request_body(SignaIdReleaseRequestBody, given, context=route.name)
         rules.validate_release_request(json)
         return await self._call(route, json=json)
 
@@ -211,7 +211,7 @@ class SignaId(Resource):
     ) -> SignaIdReleaseResult:
         """Trade the web SDK's code (one use, valid 5 minutes) for the release and data."""
         route = routes.SIGNA_ID_EXCHANGE_RELEASE_CODE
-        json = body(SignaIdExchangeRequest, fields, context=route.name)
+        json = request_body(SignaIdExchangeRequest, fields, context=route.name)
         return await self._call(route, json=json)
 
     async def get_release(self, release_id: str) -> SignaIdReleaseResult:

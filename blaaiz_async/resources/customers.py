@@ -40,7 +40,7 @@ from ..models.files import ATTACH_FIELD, FileCategory, FileCategoryName, Presign
 from ..models.pagination import Page, check_advanced
 from ..routes import customers as routes
 from ..rules import customers as rules
-from ..rules.base import body, require_any
+from ..rules.base import request_body, require_any
 from ..rules.files import check_file_category
 from ..uploads import (
     UploadData,
@@ -62,7 +62,7 @@ def _owner_dict(owner: OwnerInput | Mapping[str, Any], index: int) -> dict[str, 
             f"ownership_percentage), not {type(owner).__name__}",
             field="owners",
         )
-    return body(OwnerInput, owner, context=context)
+    return request_body(OwnerInput, owner, context=context)
 
 
 # -- the resource ----------------------------------------------------------------------------
@@ -85,7 +85,7 @@ class Customers(Resource):
         and no ``id_type``/``id_number``. Dates are ``YYYY-MM-DD``. The new customer is
         ``PENDING`` until an identity file is attached. Not retried once sent."""
         route = routes.CUSTOMERS_CREATE
-        json = body(CustomerCreate, fields, request=request, context=route.name)
+        json = request_body(CustomerCreate, fields, request=request, context=route.name)
         rules.validate_customer_create(json)
         return await self._call(route, json=json)
 
@@ -98,7 +98,7 @@ class Customers(Resource):
         OpenAPI file's ``data{customers, pagination}`` shape is read too. ``iter`` walks
         every page."""
         route = routes.CUSTOMERS_LIST
-        params = body(CustomerListQuery, query, context=route.name)
+        params = request_body(CustomerListQuery, query, context=route.name)
         rules.validate_list_query(params)
         if "paginate" not in params and params.keys() & {"page", "per_page", "limit"}:
             params["paginate"] = True
@@ -139,7 +139,7 @@ class Customers(Resource):
         file says ``PATCH`` with the same partial body). ``*_file`` fields take uploaded
         file ids, like ``upload_files``."""
         route = routes.CUSTOMERS_UPDATE
-        json = body(CustomerUpdate, fields, request=request, context=route.name)
+        json = request_body(CustomerUpdate, fields, request=request, context=route.name)
         rules.validate_customer_update(json)
         return await self._call(route, path={"customer_id": customer_id}, json=json)
 
@@ -155,7 +155,7 @@ class Customers(Resource):
         """Add KYC data some rails ask for (date of birth, address, id validity).
         Dates are ``YYYY-MM-DD``; answers the customer with ``kyc_data``."""
         route = routes.CUSTOMERS_ADD_KYC
-        json = body(CustomerKycUpdate, fields, request=request, context=route.name)
+        json = request_body(CustomerKycUpdate, fields, request=request, context=route.name)
         rules.validate_kyc_update(json)
         return await self._call(route, path={"customer_id": customer_id}, json=json)
 
@@ -178,7 +178,7 @@ class Customers(Resource):
         self, customer_id: str, fields: Mapping[str, Any], request: Mapping[str, Any] | None
     ) -> Ack:
         route = routes.CUSTOMERS_UPLOAD_FILES
-        json = body(CustomerFilesAttach, fields, request=request, context=route.name)
+        json = request_body(CustomerFilesAttach, fields, request=request, context=route.name)
         rules.validate_files_attach(json)
         return await self._call(route, path={"customer_id": customer_id}, json=json)
 
@@ -267,7 +267,7 @@ class Customers(Resource):
             raise ValidationError("KYB scope upgrade: owners must be a list", field="owners")
         items = [_owner_dict(o, i) for i, o in enumerate(owners)]
         rules.validate_owners(items)
-        json = body(KybScopeUpgrade, {"owners": items}, context=route.name)
+        json = request_body(KybScopeUpgrade, {"owners": items}, context=route.name)
         return await self._call(route, path={"customer_id": customer_id}, json=json)
 
     async def link_kyc_session(self, customer_id: str, signa_session_id: str) -> Customer:
@@ -275,7 +275,9 @@ class Customers(Resource):
         scope ``compliance-kyc:pii:read``). The session must be APPROVED with DOCUMENTS
         within 365 days and match the customer, else the API answers 400/409/422."""
         route = routes.CUSTOMERS_LINK_KYC_SESSION
-        json = body(KycSessionLink, {"signa_session_id": signa_session_id}, context=route.name)
+        json = request_body(
+            KycSessionLink, {"signa_session_id": signa_session_id}, context=route.name
+        )
         return await self._call(route, path={"customer_id": customer_id}, json=json)
 
     # -- business owners ---------------------------------------------------------------------
@@ -290,7 +292,7 @@ class Customers(Resource):
         """A URL for an owner's id document (``id_document_front``/``id_document_back``);
         ``upload_owner_documents`` does presign, PUT and attach together."""
         route = routes.CUSTOMERS_GET_OWNER_FILE_PRESIGNED_URL
-        json = body(OwnerFilePresign, fields, context=route.name)
+        json = request_body(OwnerFilePresign, fields, context=route.name)
         path = {"customer_id": customer_id, "owner_id": owner_id}
         return await self._call(route, path=path, json=json)
 
@@ -299,7 +301,7 @@ class Customers(Resource):
     ) -> Ack:
         """Attach uploaded id documents (file ids) to an owner; the front is required."""
         route = routes.CUSTOMERS_UPLOAD_OWNER_FILES
-        json = body(OwnerFilesAttach, fields, context=route.name)
+        json = request_body(OwnerFilesAttach, fields, context=route.name)
         path = {"customer_id": customer_id, "owner_id": owner_id}
         return await self._call(route, path=path, json=json)
 
@@ -389,7 +391,7 @@ class Customers(Resource):
         """Record an uploaded file as a document. ``type`` e.g. ``PROOF_OF_ADDRESS``
         (the API has not published the full list, so other values are sent as given)."""
         route = routes.CUSTOMERS_CREATE_DOCUMENT
-        json = body(DocumentCreate, fields, request=request, context=route.name)
+        json = request_body(DocumentCreate, fields, request=request, context=route.name)
         return await self._call(route, path={"customer_id": customer_id}, json=json)
 
     async def upload_document(
@@ -405,7 +407,9 @@ class Customers(Resource):
         ``UploadError`` as in ``upload_file`` (the attach step is the create)."""
         route = routes.CUSTOMERS_CREATE_DOCUMENT
         check_path(route, customer_id=customer_id)
-        document = body(DocumentFields, fields, context=route.name)  # checked before the upload
+        document = request_body(
+            DocumentFields, fields, context=route.name
+        )  # checked before the upload
         source = await prepare_source(
             data,
             file_name=file_name or document["name"],
@@ -438,7 +442,7 @@ class Customers(Resource):
         **fields: Any,
     ) -> CustomerDocument:
         route = routes.CUSTOMERS_UPDATE_DOCUMENT
-        json = body(DocumentUpdate, fields, request=request, context=route.name)
+        json = request_body(DocumentUpdate, fields, request=request, context=route.name)
         require_any(json, context="document update")
         path = {"customer_id": customer_id, "document_id": document_id}
         return await self._call(route, path=path, json=json)

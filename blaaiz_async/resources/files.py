@@ -10,7 +10,7 @@ from typing import Any, Unpack, overload
 
 from ..models.files import PresignedUpload, PresignedUrlRequest
 from ..routes import files as routes
-from ..rules.base import body
+from ..rules.base import request_body
 from .base import Resource
 
 
@@ -31,5 +31,5 @@ class Files(Resource):
         OpenAPI file but not by its older SDKs; send them when known. The URL is read from
         ``data``, the root or ``data.data`` (``PresignedUpload.target_url``)."""
         route = routes.FILES_GET_PRESIGNED_URL
-        json = body(PresignedUrlRequest, fields, request=request, context=route.name)
+        json = request_body(PresignedUrlRequest, fields, request=request, context=route.name)
         return await self._call(route, json=json)

@@ -17,8 +17,8 @@ from ..errors import (
 from ..models import FeeBreakdown, Transaction
 from ..models.payouts import FeeBreakdownRequest, PayoutFields
 from ..routes import core as routes
-from ..rules import core as rules
-from ..rules.base import body, merchant_reference
+from ..rules.base import merchant_reference, request_body
+from ..rules.core import validate_fees, validate_payout
 from .base import Resource
 
 
@@ -33,10 +33,11 @@ class Payouts(Resource):
         server: an ``OutcomeUnknownError`` carries the reference, and
         ``client.transactions.get(err.merchant_reference)`` finds the payout.
         """
-        json = _payout_body(fields)
-        transaction = await self._call(routes.PAYOUTS_CREATE, json=json)
+        body = _payout_body(fields)
+        validate_payout(body)
+        transaction = await self._call(routes.PAYOUTS_CREATE, json=body)
         if transaction.merchant_reference is None:
-            transaction = attrs.evolve(transaction, merchant_reference=json["merchant_reference"])
+            transaction = attrs.evolve(transaction, merchant_reference=body["merchant_reference"])
         return transaction
 
     async def ensure(self, *, attempts: int = 3, **fields: Unpack[PayoutFields]) -> Transaction:
@@ -55,13 +56,14 @@ class Payouts(Resource):
         (two calls with different references are two payouts), and it needs the
         ``transaction:read`` scope, checked before anything is sent.
         """
-        json = _payout_body(fields)
-        reference = json["merchant_reference"]
+        body = _payout_body(fields)
+        validate_payout(body)
+        reference = body["merchant_reference"]
         await self._pipeline.authorize(routes.TRANSACTIONS_GET)  # refuses before any payout
         attempts = max(attempts, 1)  # fewer than one is one: the payout is sent once
         for attempt in range(1, attempts + 1):
             try:
-                return await self._call(routes.PAYOUTS_CREATE, json=json)
+                return await self._call(routes.PAYOUTS_CREATE, json=body)
             except DuplicateReferenceError:
                 return await self._call(routes.TRANSACTIONS_GET, path={"transaction_id": reference})
             except (OutcomeUnknownError, MalformedResponseError, ServerError):
@@ -77,11 +79,11 @@ class Payouts(Resource):
 
 
 def _payout_body(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """The payout's body, checked, with its ``merchant_reference`` (given or new)."""
-    json = body(PayoutFields, fields, context=routes.PAYOUTS_CREATE.name)
-    json["merchant_reference"] = merchant_reference(json.get("merchant_reference"))
-    rules.validate_payout(json)
-    return json
+    """The payout's body, its fields checked, with its ``merchant_reference`` (given or
+    new); ``validate_payout`` checks what its method needs."""
+    body = request_body(PayoutFields, fields, context=routes.PAYOUTS_CREATE.name)
+    body["merchant_reference"] = merchant_reference(body.get("merchant_reference"))
+    return body
 
 
 class Fees(Resource):
@@ -89,8 +91,8 @@ class Fees(Resource):
         """What a transfer costs: ``you_send`` in total, ``recipient_gets`` after fees.
         Give exactly one of ``from_amount`` or ``to_amount``."""
         route = routes.FEES_BREAKDOWN
-        json = body(FeeBreakdownRequest, fields, context=route.name)
-        rules.validate_fees(json)
+        json = request_body(FeeBreakdownRequest, fields, context=route.name)
+        validate_fees(json)
         return await self._call(route, json=json)
 
     get_breakdown = breakdown

@@ -7,7 +7,7 @@ from typing import Unpack
 from ..models.swaps import Refund, RefundRequest, Swap, SwapRequest
 from ..routes import swaps as routes
 from ..rules import swaps as rules
-from ..rules.base import body
+from ..rules.base import request_body
 from .base import Resource
 
 
@@ -20,7 +20,7 @@ class Swaps(Resource):
         the server: check the wallets or the transactions before trying again.
         """
         route = routes.SWAPS_CREATE
-        json = body(SwapRequest, fields, context=route.name)
+        json = request_body(SwapRequest, fields, context=route.name)
         rules.validate_swap(json)
         return await self._call(route, json=json)
 
@@ -32,7 +32,7 @@ class Refunds(Resource):
         """Refund a transaction. ``reason`` (at most 250 characters) and ``reference``
         (at most 100) are yours to reconcile with; poll ``get`` for the outcome."""
         route = routes.REFUNDS_CREATE
-        json = body(RefundRequest, fields, context=route.name)
+        json = request_body(RefundRequest, fields, context=route.name)
         rules.validate_refund(json)
         return await self._call(route, json=json)
 

@@ -9,7 +9,7 @@ from ..models import Page, Transaction
 from ..models.pagination import check_advanced
 from ..models.transactions import TransactionFilters, TransactionQuery
 from ..routes import core as routes
-from ..rules.base import body
+from ..rules.base import request_body
 from .base import Resource
 
 
@@ -17,7 +17,7 @@ class Transactions(Resource):
     async def list(self, **query: Unpack[TransactionQuery]) -> Page[Transaction]:
         """One page of transactions; dates are ``YYYY-MM-DD``."""
         route = routes.TRANSACTIONS_LIST
-        json = body(TransactionQuery, query, context=route.name)
+        json = request_body(TransactionQuery, query, context=route.name)
         return await self._call(route, json=json or None)
 
     async def iter(

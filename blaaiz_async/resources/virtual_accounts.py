@@ -15,7 +15,7 @@ from ..models.virtual_accounts import (
 )
 from ..routes import virtual_accounts as routes
 from ..rules import virtual_accounts as rules
-from ..rules.base import body, compact
+from ..rules.base import compact, request_body
 from .base import Resource
 
 
@@ -44,7 +44,7 @@ class VirtualBankAccounts(Resource):
         sent: name the wallet's currency to have those rules checked before sending.
         Not retried once sent."""
         route = routes.VBA_CREATE
-        json = body(VirtualBankAccountCreate, fields, request=request, context=route.name)
+        json = request_body(VirtualBankAccountCreate, fields, request=request, context=route.name)
         rules.validate_vba_create(json, currency)
         return await self._call(route, json=json)
 
@@ -67,7 +67,7 @@ class VirtualBankAccounts(Resource):
         """Close a virtual account so it stops receiving money. Without ``reason`` no
         body is sent. Closing a closed account is refused (``BadRequestError``)."""
         route = routes.VBA_CLOSE
-        json = body(VirtualBankAccountClose, fields, context=route.name)
+        json = request_body(VirtualBankAccountClose, fields, context=route.name)
         if not json.get("reason"):
             json.pop("reason", None)  # an empty reason is no reason
         return await self._call(route, path={"vba_id": vba_id}, json=json or None)
@@ -79,6 +79,6 @@ class VirtualBankAccounts(Resource):
         "Bank Verification Number", type ``bvn``. By ``customer_id``, or by ``country``
         (ISO-2) and ``type`` (``individual``/``business``)."""
         route = routes.VBA_GET_IDENTIFICATION_TYPE
-        params = body(IdentificationTypeQuery, query, context=route.name)
+        params = request_body(IdentificationTypeQuery, query, context=route.name)
         rules.validate_identification_query(params)
         return await self._call(route, params=params)

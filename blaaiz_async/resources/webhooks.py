@@ -18,7 +18,7 @@ from ..models.webhooks import (
 )
 from ..routes import webhooks as routes
 from ..rules import webhooks as rules
-from ..rules.base import body
+from ..rules.base import request_body
 from .base import Resource
 
 
@@ -29,7 +29,7 @@ class Webhooks(Resource):
         the API refuses anything else (the local sandbox also takes ``http://127.0.0.1``
         URLs, to deliver to an app on this machine)."""
         route = routes.WEBHOOKS_REGISTER
-        json = body(WebhookRegistration, fields, context=route.name)
+        json = request_body(WebhookRegistration, fields, context=route.name)
         rules.validate_registration(json)
         return await self._call(route, json=json)
 
@@ -42,7 +42,7 @@ class Webhooks(Resource):
         (sent as null)."""
         route = routes.WEBHOOKS_UPDATE
         given = {k: v for k, v in fields.items() if not isinstance(v, Unset)}
-        json = body(WebhookUpdate, given, context=route.name, nulls=True)
+        json = request_body(WebhookUpdate, given, context=route.name, nulls=True)
         rules.validate_update(json)
         return await self._call(route, json=json)
 
@@ -50,13 +50,15 @@ class Webhooks(Resource):
         """Send a transaction's webhook again; successful transactions only. Not retried
         automatically: each send is a delivery your endpoint will see."""
         route = routes.WEBHOOKS_REPLAY
-        return await self._call(route, json=body(WebhookReplayRequest, fields, context=route.name))
+        return await self._call(
+            route, json=request_body(WebhookReplayRequest, fields, context=route.name)
+        )
 
     async def simulate_interac(self, **fields: Unpack[InteracWebhookSimulation]) -> Ack:
         """Make the API send a mock Interac collection webhook to your ``collection_url``,
         to test your handler. Development only: production answers 400."""
         route = routes.WEBHOOKS_SIMULATE_INTERAC
-        json = body(InteracWebhookSimulation, fields, context=route.name)
+        json = request_body(InteracWebhookSimulation, fields, context=route.name)
         rules.validate_interac_simulation(json)
         return await self._call(route, json=json or None)
 

@@ -1,7 +1,7 @@
 """What every request rule shares: the patterns, the messages and the body builder.
 
 A request body is declared once, as a ``TypedDict`` in ``blaaiz_async.models``; the
-method's signature reads it (``**fields: Unpack[...]``) and ``body()`` builds the JSON
+method's signature reads it (``**fields: Unpack[...]``) and ``request_body()`` builds the JSON
 body from the same declaration: unknown keywords refused, required ones checked, amounts
 made exact, unset fields dropped, ``extra_body`` merged last. The checks below are pure
 functions of a body; each raises ``ValidationError`` naming the field, with a message
@@ -283,7 +283,7 @@ EXTRA_BODY = "extra_body"
 
 
 class Schema:
-    """What ``body()`` reads from a request ``TypedDict``: its field names, the required
+    """What ``request_body()`` reads from a request ``TypedDict``: its field names, the required
     ones, the amounts (fields typed ``Amount``) and the closed sets (fields
     typed as a ``Literal`` or a ``StrEnum``, with the values they allow)."""
 
@@ -339,7 +339,7 @@ def schema(declared: type) -> Schema:
     return Schema(declared)
 
 
-def body(
+def request_body(
     declared: type,
     fields: Mapping[str, Any],
     *,

@@ -1,7 +1,7 @@
 """Payouts and fee quotes: which fields each payout method needs, per currency.
 
 The closed sets (``method``, ``type``, ``wallet_token``...) are the ``Literal`` types of
-``models.PayoutFields``, checked by ``body()`` from that declaration.
+``models.PayoutFields``, checked by ``request_body()`` from that declaration.
 """
 
 from __future__ import annotations
