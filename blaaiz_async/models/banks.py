@@ -33,7 +33,7 @@ class Bank(Model):
 
 
 class AccountLookupRequest(RequestBody, total=False):
-    """The SDKs send ``bank_id``; the OpenAPI file sends ``bank_code`` with ``currency``."""
+    """The official SDKs send ``bank_id``; the OpenAPI file ``bank_code`` with ``currency``."""
 
     account_number: Required[str]
     bank_id: str | None

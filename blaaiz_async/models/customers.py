@@ -96,7 +96,7 @@ class BusinessOwner(Model):
 class Customer(Model):
     """A customer of the business. Payouts need one; ``is_verified`` once KYC passed.
 
-    The SDK docs name the status ``verification_status``, the OpenAPI file ``status``;
+    The official SDKs name the status ``verification_status``, the OpenAPI file ``status``;
     ``current_status`` reads whichever came, upper-cased.
     """
 

@@ -1,7 +1,8 @@
 """Presigned uploads (``POST /file/get-presigned-url`` and the owner/document variants).
 
-The OpenAPI file names the target ``upload_url``; the SDKs read ``url``. ``target_url`` reads
-whichever came. ``headers`` must be sent verbatim with the PUT: they can be signed.
+The OpenAPI file names the target ``upload_url``; the official SDKs read ``url``.
+``target_url`` reads whichever came. ``headers`` must be sent verbatim with the PUT: they
+can be signed.
 """
 
 from __future__ import annotations
@@ -36,8 +37,7 @@ FileCategoryName = Literal["identity", "identity_back", "proof_of_address", "liv
 
 
 class PresignedUrlRequest(RequestBody, total=False):
-    """``file_name``/``file_type`` are required by the OpenAPI file, never sent by the
-    older SDKs."""
+    """``file_name``/``file_type``: the OpenAPI file requires them; the official SDKs omit them."""
 
     customer_id: Required[str]
     file_category: Required[FileCategory | FileCategoryName]

@@ -135,9 +135,9 @@ class Customers(Resource):
     async def update(
         self, customer_id: str, request: CustomerUpdate | None = None, /, **fields: Any
     ) -> Customer:
-        """Change the given fields only (sent as ``PUT``, which the SDKs use; the OpenAPI
-        file says ``PATCH`` with the same partial body). ``*_file`` fields take uploaded
-        file ids, like ``upload_files``."""
+        """Change the given fields only (sent as ``PUT``, which the official SDKs use; the
+        OpenAPI file says ``PATCH`` with the same partial body). ``*_file`` fields take
+        uploaded file ids, like ``upload_files``."""
         route = routes.CUSTOMERS_UPDATE
         json = request_body(CustomerUpdate, fields, request=request, context=route.name)
         rules.validate_customer_update(json)

@@ -27,9 +27,9 @@ class Files(Resource):
         """A URL to PUT one customer file to, with the headers to send and its ``file_id``.
 
         Most callers want ``customers.upload_file``, which does presign, PUT and attach
-        in one go. ``file_name`` and ``file_type`` (MIME) are required by the API's
-        OpenAPI file but not by its older SDKs; send them when known. The URL is read from
-        ``data``, the root or ``data.data`` (``PresignedUpload.target_url``)."""
+        in one go. ``file_name`` and ``file_type`` (MIME) are required by the OpenAPI file
+        but not by the official SDKs; send them when known. The URL is read from ``data``,
+        the root or ``data.data`` (``PresignedUpload.target_url``)."""
         route = routes.FILES_GET_PRESIGNED_URL
         json = request_body(PresignedUrlRequest, fields, request=request, context=route.name)
         return await self._call(route, json=json)

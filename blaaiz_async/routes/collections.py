@@ -1,8 +1,8 @@
 """Collections: fiat (card, open banking), crypto, Interac money requests.
 
-``collections.create`` reads the WHOLE body (envelope ``()``): the newest official SDK
-finds ``transaction_id`` and ``url`` at the root, the OpenAPI file nests the details
-under ``data`` with ``payment_url``; the ``Collection`` model accepts both. Acks answer
+``collections.create`` reads the WHOLE body (envelope ``()``): the official Python SDK finds
+``transaction_id`` and ``url`` at the root, the OpenAPI file nests the details under
+``data`` with ``payment_url``; the ``Collection`` model accepts both. Acks answer
 ``{message}`` only and are read as ``Ack``.
 """
 

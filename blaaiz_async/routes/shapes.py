@@ -37,8 +37,8 @@ _WRAPPER_KEYS = frozenset({"data", "message", "status", "success"})
 
 
 def presign_body(body: Any) -> Any:
-    """The presign answer as ``{message, data: {...}}`` wherever the API put it: the SDKs
-    read ``file_id`` and the URL from ``data``, the root, or ``data.data``. Levels are
+    """The presign answer as ``{message, data: {...}}`` wherever the API put it: the official
+    SDKs read ``file_id`` and the URL from ``data``, the root, or ``data.data``. Levels are
     merged outside-in, so the innermost value of a key wins; the wrappers' own keys
     (``message``, ``status``, ``success``) are not part of the upload, and the root's
     stay at the root."""

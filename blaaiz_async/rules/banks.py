@@ -18,7 +18,7 @@ def validate_bank_query(params: Mapping[str, Any]) -> None:
 
 
 def validate_account_lookup(body: Mapping[str, Any]) -> None:
-    """``account_number`` and a bank: ``bank_id`` (the SDKs) or ``bank_code`` +
+    """``account_number`` and a bank: ``bank_id`` (the official SDKs) or ``bank_code`` +
     ``currency`` (the OpenAPI file). Sending both bank keys is allowed; the server decides
     which it reads."""
     ctx = "account lookup"

@@ -31,8 +31,8 @@ INTERAC_EXPIRY_HOURS = (1, 120)
 
 
 def validate_collection(body: Mapping[str, Any]) -> None:
-    """``card`` needs the customer and the card; card data goes with ``card`` only, so
-    it is never sent where it is not needed."""
+    """The official Python SDK's rules: ``card`` needs the customer and the card; card data
+    goes with ``card`` only, so it is never sent where it is not needed."""
     ctx = "collection"
     positive(body, "amount", context=ctx)
     method = body["method"]

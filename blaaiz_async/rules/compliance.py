@@ -58,7 +58,7 @@ def _check_known_distinct(
 
 def validate_session(body: Mapping[str, Any]) -> None:
     """Requirements: 1 to 4 distinct values, in one of the allowed sets, with a mode that
-    set allows; without a mode the server takes the set's first."""
+    set allows (``ALLOWED_REQUIREMENTS``); without a mode the server takes the set's first."""
     ctx = "KYC session"
     check_declared(KycSessionRequest, body, context=ctx)
     require(body, "idempotency_key", context=ctx)
