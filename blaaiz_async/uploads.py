@@ -169,9 +169,10 @@ async def presign_step(presign: Callable[[], Awaitable[PresignedUpload]]) -> Pre
         ) from exc
     if not presigned.target_url:
         raise UploadError(
-            "the presign answer has no upload_url or url", step="presign",
+            "the presign answer has no upload_url or url",
+            step="presign",
             file_id=presigned.file_id,
-        )  # fmt: skip
+        )
     return presigned
 
 
@@ -194,8 +195,10 @@ async def upload_step(pipeline: Pipeline, presigned: PresignedUpload, source: Up
     if not etag:
         raise UploadError(
             f"storage answered HTTP {status} without an ETag, so the upload is not confirmed",
-            step="upload", file_id=file_id, status=status,
-        )  # fmt: skip
+            step="upload",
+            file_id=file_id,
+            status=status,
+        )
     return etag
 
 
@@ -205,8 +208,11 @@ async def attach_step(attach: Callable[[], Awaitable[_T]], file_id: str) -> _T:
     except BlaaizError as exc:
         raise UploadError(
             f"{exc.message} (the file is uploaded; attach file_id {file_id} again to retry)",
-            step="attach", file_id=file_id, status=getattr(exc, "status", None), cause=exc,
-        ) from exc  # fmt: skip
+            step="attach",
+            file_id=file_id,
+            status=getattr(exc, "status", None),
+            cause=exc,
+        ) from exc
 
 
 async def transfer(

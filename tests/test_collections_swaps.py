@@ -118,15 +118,32 @@ async def test_collection_rules_are_checked_before_sending(
     assert sandbox.count("collections.create") == 0
 
 
-def test_card_data_never_shows_in_a_request_repr() -> None:
-    from blaaiz_async.models import CollectionRequest
-
-    request = CollectionRequest(
-        method="card", amount=Decimal(1), wallet_id="w", card_number="4242424242424242",
-        cvc="123", expiry="12/29",
-    )  # fmt: skip
-    text = repr(request)
-    assert "4242" not in text and "123" not in text and "12/29" not in text
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"card_number": "4242 4242 4242 424"},
+        {"cvc": "12a"},
+        {"expiry": "13/29"},
+        {"method": "open_banking"},
+        {"card_numbr": "4242424242424242"},
+        {"amount": 0.5},
+    ],
+)
+async def test_card_data_never_shows_in_an_error(
+    sandbox: Sandbox, client: BlaaizClient, changes: dict[str, Any]
+) -> None:
+    """A collection body is a plain dict, so what keeps card data out of logs is that no
+    refusal repeats it: each message names the field and the rule, never the value."""
+    args: dict[str, Any] = {
+        "method": "card", "amount": 10, "wallet_id": sandbox.wallet_id("NGN"),
+        "customer_id": sandbox.customer_id, **CARD, **changes,
+    }  # fmt: skip
+    with pytest.raises(ValidationError) as info:
+        await client.collections.create(**args)
+    text = f"{info.value} {info.value!r}"
+    secrets = [str(v) for k, v in args.items() if k in ("card_number", "card_numbr", "cvc")]
+    secrets += [args["card_number"].replace(" ", ""), args["expiry"]]
+    assert not [s for s in secrets if s in text], text
 
 
 def test_collection_shapes_from_both_sources_parse() -> None:

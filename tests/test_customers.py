@@ -527,6 +527,7 @@ async def test_upgrade_kyb_scope_with_owners(client: BlaaizClient, sandbox: Sand
         [{"first_name": "A", "ownership_percentage": 100}],
         [{"first_name": "A", "last_name": "B", "ownership_percentage": -100}],
         [{"first_name": "A", "last_name": "B", "ownership_percentage": "lots"}],
+        [{"first_name": "A", "last_name": "B", "ownership_precentage": 100}],  # a typo
     ],
 )
 async def test_upgrade_kyb_scope_rules(

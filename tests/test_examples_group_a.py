@@ -5,14 +5,19 @@ tests/data/examples_group_a.json) structure into their models through the same
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import attrs
 import pytest
 
-from blaaiz_async.errors import MalformedResponseError, ValidationError
+from blaaiz_async.errors import (
+    ArgumentTypeError,
+    MalformedResponseError,
+    UnknownFieldError,
+    ValidationError,
+)
 from blaaiz_async.models import (
     AccountLookupRequest,
     Ack,
@@ -37,16 +42,16 @@ from blaaiz_async.models import (
     PayeeVerificationRequest,
     PresignedUpload,
     PresignedUrlRequest,
+    SwapRequest,
     VirtualBankAccountClose,
     VirtualBankAccountClosure,
     VirtualBankAccountCreate,
-    converter,
 )
 from blaaiz_async.models.converter import loads
 from blaaiz_async.pipeline import parse_response
-from blaaiz_async.resources.base import request_body, wire
 from blaaiz_async.routes import ROUTES
 from blaaiz_async.routes.shapes import ack_body, customer_list_body, listify_data, presign_body
+from blaaiz_async.rules.base import request_body, schema
 
 EXAMPLES: dict[str, Any] = loads(Path("tests/data/examples_group_a.json").read_bytes())
 PREFIXES = ("rates.", "banks.", "momo_operators.", "customers.", "files.", "virtual_bank_")
@@ -229,7 +234,7 @@ def test_a_route_without_a_shape_takes_the_body_as_it_came() -> None:
 
 # -- request bodies --------------------------------------------------------------------------
 
-REQUESTS: list[tuple[type[Model], dict[str, Any]]] = [
+REQUESTS: list[tuple[type[Mapping[str, Any]], dict[str, Any]]] = [
     (AccountLookupRequest, {"account_number": "0123456789", "bank_id": "b1"}),
     (AccountLookupRequest, {"account_number": "0123456789", "bank_code": "044", "currency": "NGN"}),
     (PayeeVerificationRequest, {"sort_code": "040004", "account_number": "1", "account_name": "A"}),
@@ -266,22 +271,53 @@ REQUESTS: list[tuple[type[Model], dict[str, Any]]] = [
 ]
 
 
-@pytest.mark.parametrize(("cls", "body"), REQUESTS)
-def test_request_models_round_trip(cls: type[Model], body: dict[str, Any]) -> None:
-    model = converter.structure(body, cls)
-    assert wire(model) == body  # unset fields are left out, nested models unstructured
+@pytest.mark.parametrize(("cls", "example"), REQUESTS)
+def test_request_bodies_are_built_from_their_declaration(
+    cls: type[Mapping[str, Any]], example: dict[str, Any]
+) -> None:
+    assert request_body(cls, example, context="t") == example  # declared fields pass as given
+    assert (
+        request_body(cls, {}, request=cls(**example), context="t") == example
+    )  # the same as a value
+    with pytest.raises(UnknownFieldError) as info:
+        request_body(cls, {**example, "zz_unknown": 1}, context="t")
+    assert info.value.field == "zz_unknown"
 
 
-def test_request_body_from_model_or_keywords() -> None:
-    model = CustomerUpdate(address=Address(city="Lagos"), extra={"nickname": "J"})
-    assert request_body(model) == {"address": {"city": "Lagos"}, "nickname": "J"}
-    assert request_body(None, email="a@b.co", phone_number=None) == {"email": "a@b.co"}
-    assert request_body(None, address=Address(street="1")) == {"address": {"street": "1"}}
+@pytest.mark.parametrize(("cls", "example"), REQUESTS)
+def test_a_required_field_left_out_is_named(
+    cls: type[Mapping[str, Any]], example: dict[str, Any]
+) -> None:
+    required = schema(cls).required
+    for name in required:
+        with pytest.raises(ValidationError) as info:
+            request_body(cls, {k: v for k, v in example.items() if k != name}, context="t")
+        assert info.value.field == name
+    optional = [name for name in example if name not in required]
+    for name in optional:  # an optional field left out is just not sent
+        rest = {k: v for k, v in example.items() if k != name}
+        assert request_body(cls, rest, context="t") == rest
+
+
+def test_request_body_from_a_value_or_keywords() -> None:
+    request = CustomerUpdate(address=Address(city="Lagos"), extra_body={"nickname": "J"})
+    assert request_body(CustomerUpdate, {}, request=request, context="t") == {
+        "address": {"city": "Lagos"},
+        "nickname": "J",
+    }
+    keywords = {"email": "a@b.co", "phone_number": None}
+    assert request_body(CustomerUpdate, keywords, context="t") == {"email": "a@b.co"}
+    nested = {"address": Address(street="1")}
+    assert request_body(CustomerUpdate, nested, context="t") == {"address": {"street": "1"}}
     with pytest.raises(ValidationError, match="not both"):
-        request_body(model, email="a@b.co")
+        request_body(CustomerUpdate, {"email": "a@b.co"}, request=request, context="t")
+    with pytest.raises(ArgumentTypeError, match="CustomerUpdate"):
+        request_body(CustomerUpdate, {}, request=["email"], context="t")  # type: ignore[arg-type]
 
 
-def test_request_models_are_frozen() -> None:
-    link = KycSessionLink(signa_session_id="s")
-    with pytest.raises(attrs.exceptions.FrozenInstanceError):
-        link.signa_session_id = "t"  # type: ignore[misc]
+def test_building_a_body_leaves_the_callers_request_as_it_was() -> None:
+    request = SwapRequest(from_business_wallet_id="a", to_business_wallet_id="b", amount="10.50")
+    before = copy.deepcopy(request)
+    built = request_body(SwapRequest, {}, request=request, context="t")
+    assert built["amount"] == Decimal("10.50") and isinstance(built["amount"], Decimal)
+    assert request == before

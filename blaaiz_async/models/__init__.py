@@ -10,7 +10,7 @@ from .banks import (
     PayeeVerification,
     PayeeVerificationRequest,
 )
-from .base import Ack, Model, Money
+from .base import Ack, Amount, Model, Money, RequestBody
 from .collections import (
     AcceptInteracRequest,
     AttachCustomerRequest,
@@ -69,10 +69,13 @@ from .customers import (
     CustomerDocument,
     CustomerFile,
     CustomerFilesAttach,
+    CustomerFilters,
     CustomerKycUpdate,
+    CustomerListQuery,
     CustomerType,
     CustomerUpdate,
     DocumentCreate,
+    DocumentFields,
     DocumentType,
     DocumentUpdate,
     IdType,
@@ -89,6 +92,7 @@ from .customers import (
 from .fees import FeeBreakdown
 from .files import FileCategory, PresignedUpload, PresignedUrlRequest
 from .pagination import Page, PageLinks, PageMeta
+from .payouts import FeeBreakdownRequest, PayoutFields, PayoutMethod
 from .rates import Rate
 from .swaps import (
     AmountType,
@@ -103,6 +107,8 @@ from .transactions import (
     Recipient,
     SourceInformation,
     Transaction,
+    TransactionFilters,
+    TransactionQuery,
     TransactionStatus,
     TransactionType,
 )
@@ -135,6 +141,7 @@ __all__ = [
     "AccountLookupRequest",
     "Ack",
     "Address",
+    "Amount",
     "AmountType",
     "AttachCustomerRequest",
     "Bank",
@@ -158,14 +165,18 @@ __all__ = [
     "CustomerDocument",
     "CustomerFile",
     "CustomerFilesAttach",
+    "CustomerFilters",
     "CustomerKycUpdate",
+    "CustomerListQuery",
     "CustomerType",
     "CustomerUpdate",
     "DocumentContentType",
     "DocumentCreate",
+    "DocumentFields",
     "DocumentType",
     "DocumentUpdate",
     "FeeBreakdown",
+    "FeeBreakdownRequest",
     "FileCategory",
     "FulfilmentMode",
     "IbanVerification",
@@ -204,6 +215,8 @@ __all__ = [
     "PageMeta",
     "PayeeVerification",
     "PayeeVerificationRequest",
+    "PayoutFields",
+    "PayoutMethod",
     "PresignedUpload",
     "PresignedUrlRequest",
     "Rate",
@@ -213,6 +226,7 @@ __all__ = [
     "RefundStatus",
     "ReleaseAccessStatus",
     "ReleaseScope",
+    "RequestBody",
     "Requirement",
     "SessionStatus",
     "SignaDocumentUrl",
@@ -229,6 +243,8 @@ __all__ = [
     "SwapRequest",
     "SwapTransaction",
     "Transaction",
+    "TransactionFilters",
+    "TransactionQuery",
     "TransactionStatus",
     "TransactionType",
     "Unset",

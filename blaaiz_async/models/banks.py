@@ -7,7 +7,9 @@ turn the string ``"false"`` into ``True``; the properties read either form.
 
 from __future__ import annotations
 
-from .base import Model, model
+from typing import Required
+
+from .base import Model, RequestBody, model
 from .wallets import Country
 
 
@@ -30,28 +32,25 @@ class Bank(Model):
 # -- requests -------------------------------------------------------------------------------
 
 
-@model
-class AccountLookupRequest(Model):
-    """The SDKs send ``bank_id``; the SPEC sends ``bank_code`` with ``currency``."""
+class AccountLookupRequest(RequestBody, total=False):
+    """The official SDKs send ``bank_id``; the OpenAPI file ``bank_code`` with ``currency``."""
 
-    account_number: str
-    bank_id: str | None = None
-    bank_code: str | None = None
-    currency: str | None = None
+    account_number: Required[str]
+    bank_id: str | None
+    bank_code: str | None
+    currency: str | None
 
 
-@model
-class PayeeVerificationRequest(Model):
+class PayeeVerificationRequest(RequestBody, total=False):
     """GBP Confirmation of Payee: does this name hold this sort code and account?"""
 
-    sort_code: str
-    account_number: str
-    account_name: str
+    sort_code: Required[str]
+    account_number: Required[str]
+    account_name: Required[str]
 
 
-@model
-class IbanVerificationRequest(Model):
-    iban: str
+class IbanVerificationRequest(RequestBody, total=False):
+    iban: Required[str]
 
 
 # -- responses ------------------------------------------------------------------------------

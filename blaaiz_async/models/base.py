@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, TypeAlias, TypeVar, dataclass_transform
+from typing import Any, TypeAlias, TypedDict, TypeVar, dataclass_transform
 
 import attrs
 
 Money: TypeAlias = Decimal
+# An amount in a request: exact types only, a float such as 0.1 is not the number it shows.
+Amount: TypeAlias = Decimal | int | str
 _T = TypeVar("_T")
 
 
@@ -41,3 +43,12 @@ class Ack(Model):
 
     message: str | None = None
     status: bool | str | None = None
+
+
+class RequestBody(TypedDict, total=False):
+    """The base of every request body: a ``TypedDict`` whose keys are the body's fields,
+    so one declaration types the method's keywords (``**fields: Unpack[...]``), builds
+    the body and is the value a caller may pass instead of keywords. ``None`` is the same
+    as leaving a field out."""
+
+    extra_body: Mapping[str, Any]  # fields the API added after this release, sent as given

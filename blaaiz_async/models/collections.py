@@ -8,18 +8,16 @@ for all of them, so a caller always gets an object with ``message`` back, never 
 from __future__ import annotations
 
 import enum
-from typing import TypeVar
+from typing import Literal, Required
 
 import attrs
 
-from .base import Model, Money, masked, model
-
-_T = TypeVar("_T")
+from .base import Amount, Model, Money, RequestBody, model
 
 
 class CollectionMethod(enum.StrEnum):
-    """Known collection methods. SDK17 knows ``card`` and ``open_banking``; the OpenAPI
-    spec adds ``virtual_account`` and the FAQ ``bank_transfer``."""
+    """Known collection methods. The official Python SDK knows ``card`` and ``open_banking``;
+    the OpenAPI file adds ``virtual_account`` and the docs site's FAQ ``bank_transfer``."""
 
     CARD = "card"
     OPEN_BANKING = "open_banking"
@@ -39,60 +37,59 @@ class CryptoTransactionType(enum.StrEnum):
 
 # -- requests ------------------------------------------------------------------------------
 
-
-@model
-class CollectionRequest(Model):
-    """Body of ``POST /collection``. Card data never appears in a repr."""
-
-    method: str
-    amount: Money
-    wallet_id: str
-    customer_id: str | None = None
-    merchant_reference: str | None = None
-    phone: str | None = None
-    redirect_url: str | None = None
-    card_holder_name: str | None = None
-    card_number: str | None = attrs.field(default=None, repr=masked)
-    expiry: str | None = attrs.field(default=None, repr=masked)
-    cvc: str | None = attrs.field(default=None, repr=masked)
+CollectionMethodName = Literal["card", "open_banking", "virtual_account", "bank_transfer"]
+CryptoTokenName = Literal["USDT", "USDC"]
 
 
-@model
-class CryptoCollectionRequest(Model):
+class CollectionRequest(RequestBody, total=False):
+    """Body of ``POST /collection``. ``card`` needs ``customer_id`` and the card fields;
+    the card fields go with ``card`` only."""
+
+    method: Required[CollectionMethod | CollectionMethodName]
+    amount: Required[Amount]  # fees included
+    wallet_id: Required[str]
+    customer_id: str | None
+    merchant_reference: str | None
+    phone: str | None
+    redirect_url: str | None
+    card_holder_name: str | None
+    card_number: str | None  # 16 digits; spaces are removed
+    expiry: str | None  # MM/YY
+    cvc: str | None  # 3 digits
+
+
+class CryptoCollectionRequest(RequestBody, total=False):
     """Body of ``POST /collection/crypto``; ``network`` is a network ``identifier``."""
 
-    amount: Money
-    wallet_id: str
-    network: str
-    token: str
-    customer_id: str | None = None
+    amount: Required[Amount]  # at least 0.1
+    wallet_id: Required[str]
+    network: Required[str]
+    token: Required[CryptoToken | CryptoTokenName]
+    customer_id: str | None
 
 
-@model
-class AttachCustomerRequest(Model):
-    customer_id: str
-    transaction_id: str
+class AttachCustomerRequest(RequestBody, total=False):
+    customer_id: Required[str]
+    transaction_id: Required[str]
 
 
-@model
-class InteracMoneyRequestBody(Model):
+class InteracMoneyRequestBody(RequestBody, total=False):
     """Body of ``POST /collection/interac-money-request``: ask ``email`` to pay."""
 
-    amount: Money
-    email: str
-    customer_name: str | None = None
-    expiry_hours: int | None = None
-    note: str | None = None
+    amount: Required[Amount]
+    email: Required[str]
+    customer_name: str | None
+    expiry_hours: int | None  # 1 to 120
+    note: str | None
 
 
-@model
-class AcceptInteracRequest(Model):
+class AcceptInteracRequest(RequestBody, total=False):
     """Body of ``POST /collection/accept-interac-money-request``. ``security_answer`` is
     needed for a standard transfer and omitted for Auto-Deposit."""
 
-    reference_number: str
-    security_answer: str | None = attrs.field(default=None, repr=masked)
-    email: str | None = None
+    reference_number: Required[str]
+    security_answer: str | None
+    email: str | None
 
 
 # -- responses -----------------------------------------------------------------------------
@@ -100,7 +97,7 @@ class AcceptInteracRequest(Model):
 
 @model
 class CollectionDetails(Model):
-    """The ``data`` object of the OpenAPI spec's collection answer."""
+    """The ``data`` object of the OpenAPI file's collection answer."""
 
     id: str | None = None
     transaction_id: str | None = None
@@ -121,11 +118,11 @@ class CollectionDetails(Model):
 class Collection(Model):
     """A started collection, read from the whole response body.
 
-    The sources disagree on the shape: SDK17 reads ``transaction_id`` and ``url`` at the
-    body root; the OpenAPI spec answers ``{status, message, data{id, transaction_id, ...,
-    payment_url}}``. Both parse: ``transaction_id`` is taken from the root, else from
-    ``data``; ``payment_url`` is ``url`` or ``data.payment_url``. ``data`` keeps the
-    spec's details when they came.
+    The sources disagree on the shape: the official Python SDK reads ``transaction_id`` and
+    ``url`` at the body root; the OpenAPI file answers ``{status, message, data{id,
+    transaction_id, ..., payment_url}}``. Both parse: ``transaction_id`` is taken from the
+    root, else from ``data``; ``payment_url`` is ``url`` or ``data.payment_url``. ``data``
+    keeps the OpenAPI file's details when they came.
     """
 
     message: str | None = None
@@ -149,7 +146,7 @@ class Collection(Model):
     @property
     def status(self) -> str | None:
         """The collection's status (``PENDING`` at first) when the API sent it. A boolean
-        root ``status`` is the spec's wrapper flag, not this: it stays in ``extra``."""
+        root ``status`` is the OpenAPI file's wrapper flag, not this: it stays in ``extra``."""
         if self.data is not None:
             return self.data.status
         root = self.extra.get("status")

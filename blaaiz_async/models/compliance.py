@@ -10,11 +10,12 @@ links and personal data (applicant data, released identities).
 from __future__ import annotations
 
 import enum
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal, Required
 
 import attrs
 
-from .base import Model, masked, model
+from .base import Model, RequestBody, masked, model
 
 
 class Requirement(enum.StrEnum):
@@ -35,7 +36,7 @@ class FulfilmentMode(enum.StrEnum):
 
 _R, _M = Requirement, FulfilmentMode
 
-# requirement set -> modes allowed for it; the first is the default (API reference §5.9).
+# requirement set -> modes allowed for it; the first is the default (the official Python SDK).
 ALLOWED_REQUIREMENTS: dict[frozenset[Requirement], tuple[FulfilmentMode, ...]] = {
     frozenset({_R.DOCUMENTS}): (_M.HEADLESS,),
     frozenset({_R.DOCUMENTS, _R.SELFIE, _R.FACE_MATCH}): (_M.HOSTED,),
@@ -106,36 +107,49 @@ class KycApplicant(Model):
     country: str | None = None
 
 
-@model
-class KycSessionRequest(Model):
+RequirementName = Literal["DOCUMENTS", "SELFIE", "FACE_MATCH", "PROOF_OF_ADDRESS"]
+FulfilmentModeName = Literal["HOSTED", "HEADLESS"]
+IdDocTypeName = Literal[
+    "PASSPORT",
+    "ID_CARD",
+    "DRIVERS",
+    "RESIDENCE_PERMIT",
+    "UTILITY_BILL",
+    "BANK_STATEMENT",
+    "SELFIE",
+]
+DocumentContentTypeName = Literal["image/jpeg", "image/png", "image/webp", "application/pdf"]
+ReleaseScopeName = Literal["identity", "id_document", "address", "document_images"]
+
+
+class KycSessionRequest(RequestBody, total=False):
     """Body of ``POST /compliance/kyc/sessions``. A repeated ``idempotency_key`` returns
-    the session the first request created, so the call is safe to resend."""
+    the session the first request created, so the call is safe to resend (one is
+    generated when none is given)."""
 
-    customer_reference: str
-    idempotency_key: str
-    requirements: list[str]
-    fulfilment_mode: str | None = None
-    applicant: KycApplicant | None = None
-    redirect_url: str | None = None
-
-
-@model
-class KycDocumentUploadUrlRequest(Model):
-    file_name: str
-    id_doc_type: str
+    customer_reference: Required[str]  # at most 100 characters
+    requirements: Required[Iterable[Requirement | RequirementName]]
+    fulfilment_mode: FulfilmentMode | FulfilmentModeName | None
+    applicant: KycApplicant | Mapping[str, Any] | None
+    redirect_url: str | None
+    idempotency_key: str | None  # at most 100 characters
 
 
-@model
-class KycDocumentUpload(Model):
+class KycDocumentUploadUrlRequest(RequestBody, total=False):
+    file_name: Required[str]
+    id_doc_type: Required[IdDocType | IdDocTypeName]
+
+
+class KycDocumentUpload(RequestBody, total=False):
     """Body of ``POST .../documents``: exactly one of ``file_name`` (staged through an
     upload URL) or ``content_base64`` (small files only)."""
 
-    filename: str
-    content_type: str
-    id_doc_type: str
-    country: str
-    file_name: str | None = None
-    content_base64: str | None = attrs.field(default=None, repr=masked)
+    filename: Required[str]
+    content_type: Required[DocumentContentType | DocumentContentTypeName]
+    id_doc_type: Required[IdDocType | IdDocTypeName]
+    country: Required[str]  # alpha-3
+    file_name: str | None
+    content_base64: str | None
 
 
 # -- KYC sessions: responses ---------------------------------------------------------------
@@ -244,21 +258,19 @@ class SignaDocumentUrl(Model):
 # -- Signa ID ------------------------------------------------------------------------------
 
 
-@model
-class SignaIdReleaseRequestBody(Model):
+class SignaIdReleaseRequestBody(RequestBody, total=False):
     """Body of ``POST /signa-id/release-requests``; ``origin`` is the exact browser origin
     (``https://shop.example``) of the page running the web SDK."""
 
-    idempotency_key: str
-    purpose: str
-    scopes: list[str]
-    origin: str
-    reference: str | None = None
+    purpose: Required[str]
+    scopes: Required[Iterable[ReleaseScope | ReleaseScopeName]]
+    origin: Required[str]
+    reference: str | None
+    idempotency_key: str | None
 
 
-@model
-class SignaIdExchangeRequest(Model):
-    code: str = attrs.field(repr=masked)
+class SignaIdExchangeRequest(RequestBody, total=False):
+    code: Required[str]
 
 
 @model

@@ -8,8 +8,11 @@ so a spelling this release has not seen never breaks parsing.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Literal, Required, TypedDict
 
-from .base import Model, Money, model
+from .base import Model, Money, RequestBody, model
 
 
 class CustomerType(enum.StrEnum):
@@ -93,7 +96,7 @@ class BusinessOwner(Model):
 class Customer(Model):
     """A customer of the business. Payouts need one; ``is_verified`` once KYC passed.
 
-    The SDK docs name the status ``verification_status``, the SPEC ``status``;
+    The official SDKs name the status ``verification_status``, the OpenAPI file ``status``;
     ``current_status`` reads whichever came, upper-cased.
     """
 
@@ -136,7 +139,7 @@ class Customer(Model):
 
 @model
 class Beneficiary(Model):
-    """Someone a customer has paid; the SPEC shows customer-like objects."""
+    """Someone a customer has paid; the OpenAPI file shows customer-like objects."""
 
     id: str
     customer_id: str | None = None
@@ -184,110 +187,144 @@ class CustomerActionResult(Model):
 
 
 # -- requests -------------------------------------------------------------------------------
+# Each body is a ``TypedDict``: ``CustomerCreate(type=..., ...)`` is a checked dict that
+# ``customers.create`` takes as it takes the same fields as keywords.
+
+CustomerTypeName = Literal["individual", "business"]  # the values of ``CustomerType``
+IdTypeName = Literal[
+    "drivers_license", "passport", "id_card", "resident_permit", "certificate_of_incorporation"
+]  # the values of ``IdType``
+OwnerFileCategoryName = Literal["id_document_front", "id_document_back"]
 
 
-@model
-class CustomerCreate(Model):
+class CustomerFilters(TypedDict, total=False):
+    """Which customers ``customers.list`` and ``customers.iter`` answer."""
+
+    email: str | None
+    id_number: str | None
+    registration_number: str | None
+    verification_status: str | None
+    status: str | None
+    type: CustomerType | CustomerTypeName | None
+
+
+class CustomerListQuery(CustomerFilters, total=False):
+    """Query of ``customers.list``: the filters, and the page when paginated (the API's
+    sources name the page size ``per_page`` or ``limit``)."""
+
+    paginate: bool | None
+    page: int | None
+    per_page: int | None
+    limit: int | None
+
+
+class CustomerCreate(RequestBody, total=False):
     """Body of ``customers.create``. Individuals need ``first_name``, ``last_name``,
     ``id_type``, ``id_number``; businesses need ``business_name``,
     ``registration_number``, ``incorporation_country`` and must not send
     ``id_type``/``id_number``. Dates are ``YYYY-MM-DD``."""
 
-    type: str
-    email: str
-    country: str
-    first_name: str | None = None
-    last_name: str | None = None
-    id_type: str | None = None
-    id_number: str | None = None
-    business_name: str | None = None
-    registration_number: str | None = None
-    incorporation_country: str | None = None
-    phone: str | None = None
-    tin: str | None = None
-    dob: str | None = None
-    street: str | None = None
-    city: str | None = None
-    state: str | None = None
-    zip_code: str | None = None
-    id_expiry_date: str | None = None
-    id_issue_date: str | None = None
+    type: Required[CustomerType | CustomerTypeName]
+    email: Required[str]
+    country: Required[str]  # ISO-2
+    first_name: str | None
+    last_name: str | None
+    id_type: IdType | IdTypeName | None
+    id_number: str | None
+    business_name: str | None
+    registration_number: str | None
+    incorporation_country: str | None
+    phone: str | None
+    tin: str | None
+    dob: str | None
+    street: str | None
+    city: str | None
+    state: str | None
+    zip_code: str | None
+    id_expiry_date: str | None
+    id_issue_date: str | None
 
 
-@model
-class CustomerUpdate(Model):
+class CustomerFilesAttach(RequestBody, total=False):
+    """Body of ``customers.upload_files``: uploaded file ids, by field."""
+
+    id_file: str | None
+    id_file_back: str | None
+    proof_of_address_file: str | None
+    liveness_check_file: str | None
+
+
+class CustomerUpdate(CustomerFilesAttach, total=False):
     """Body of ``customers.update``: only the fields given change. The ``*_file`` fields
     take file ids from a presigned upload, like ``customers.upload_files``."""
 
-    first_name: str | None = None
-    last_name: str | None = None
-    business_name: str | None = None
-    email: str | None = None
-    phone_number: str | None = None
-    address: Address | None = None
-    id_file: str | None = None
-    id_file_back: str | None = None
-    proof_of_address_file: str | None = None
-    liveness_check_file: str | None = None
+    first_name: str | None
+    last_name: str | None
+    business_name: str | None
+    email: str | None
+    phone_number: str | None
+    address: Address | Mapping[str, str] | None
 
 
-@model
-class CustomerKycUpdate(KycData):
+class CustomerKycUpdate(RequestBody, total=False):
     """Body of ``customers.add_kyc``: the fields the answer's ``kyc_data`` holds; dates
     are ``YYYY-MM-DD``."""
 
-
-@model
-class CustomerFilesAttach(Model):
-    """Body of ``customers.upload_files``: uploaded file ids, by field."""
-
-    id_file: str | None = None
-    id_file_back: str | None = None
-    proof_of_address_file: str | None = None
-    liveness_check_file: str | None = None
+    dob: str | None
+    street: str | None
+    city: str | None
+    zip_code: str | None
+    id_expiry_date: str | None
+    id_issue_date: str | None
 
 
-@model
-class OwnerInput(Model):
+class OwnerInput(TypedDict):
+    """A business owner; the percentages of all owners total exactly 100."""
+
     first_name: str
     last_name: str
-    ownership_percentage: Money
+    # Read as Decimal(str(value)): a float is taken as it prints (a share, not money).
+    ownership_percentage: Decimal | int | str | float
 
 
-@model
-class KybScopeUpgrade(Model):
+class KybScopeUpgrade(RequestBody, total=False):
     """Body of ``customers.upgrade_kyb_scope``: percentages must total 100."""
 
-    owners: list[OwnerInput]
+    owners: Required[list[OwnerInput]]
 
 
-@model
-class KycSessionLink(Model):
-    signa_session_id: str
+class KycSessionLink(RequestBody, total=False):
+    signa_session_id: Required[str]
 
 
-@model
-class OwnerFilePresign(Model):
-    file_category: str
+class OwnerFilePresign(RequestBody, total=False):
+    file_category: Required[OwnerFileCategory | OwnerFileCategoryName]
 
 
-@model
-class OwnerFilesAttach(Model):
-    id_document_front: str
-    id_document_back: str | None = None
+class OwnerFilesAttach(RequestBody, total=False):
+    id_document_front: Required[str]
+    id_document_back: str | None
 
 
-@model
-class DocumentCreate(Model):
-    type: str
-    name: str
-    file_id: str
-    description: str | None = None
+class DocumentFields(RequestBody, total=False):
+    """What a document says of itself; ``customers.upload_document`` takes these and
+    finds the ``file_id`` by uploading."""
+
+    type: Required[str]  # e.g. PROOF_OF_ADDRESS; the API has not published the full list
+    name: Required[str]
+    description: str | None
 
 
-@model
-class DocumentUpdate(Model):
-    type: str | None = None
-    name: str | None = None
-    file_id: str | None = None
-    description: str | None = None
+class DocumentCreate(DocumentFields, total=False):
+    """Body of ``customers.create_document``: a document and its uploaded file."""
+
+    file_id: Required[str]
+
+
+class DocumentUpdate(RequestBody, total=False):
+    """The fields of ``DocumentCreate``, each optional: only those given change."""
+
+    type: str | None
+    name: str | None
+    file_id: str | None
+    description: str | None

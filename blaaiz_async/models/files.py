@@ -1,16 +1,18 @@
 """Presigned uploads (``POST /file/get-presigned-url`` and the owner/document variants).
 
-The SPEC names the target ``upload_url``; the SDKs read ``url``. ``target_url`` reads
-whichever came. ``headers`` must be sent verbatim with the PUT: they can be signed.
+The OpenAPI file names the target ``upload_url``; the official SDKs read ``url``.
+``target_url`` reads whichever came. ``headers`` must be sent verbatim with the PUT: they
+can be signed.
 """
 
 from __future__ import annotations
 
 import enum
+from typing import Literal, Required
 
 import attrs
 
-from .base import Model, masked, model
+from .base import Model, RequestBody, masked, model
 
 
 class FileCategory(enum.StrEnum):
@@ -31,14 +33,16 @@ ATTACH_FIELD: dict[str, str] = {
 }
 
 
-@model
-class PresignedUrlRequest(Model):
-    """``file_name``/``file_type`` are required by the SPEC, never sent by the old SDKs."""
+FileCategoryName = Literal["identity", "identity_back", "proof_of_address", "liveness_check"]
 
-    customer_id: str
-    file_category: str
-    file_name: str | None = None
-    file_type: str | None = None
+
+class PresignedUrlRequest(RequestBody, total=False):
+    """``file_name``/``file_type``: the OpenAPI file requires them; the official SDKs omit them."""
+
+    customer_id: Required[str]
+    file_category: Required[FileCategory | FileCategoryName]
+    file_name: str | None
+    file_type: str | None  # MIME type
 
 
 @model

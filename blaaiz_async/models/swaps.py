@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
+from typing import Literal, Required
 
-from .base import Model, Money, model
+from .base import Amount, Model, Money, RequestBody, model
 
 
 class AmountType(enum.StrEnum):
@@ -26,19 +27,20 @@ class RefundStatus(enum.StrEnum):
 # -- requests ------------------------------------------------------------------------------
 
 
-@model
-class SwapRequest(Model):
-    from_business_wallet_id: str
-    to_business_wallet_id: str
-    amount: Money
-    amount_type: str | None = None
+AmountTypeName = Literal["from", "to"]  # the values of ``AmountType``
 
 
-@model
-class RefundRequest(Model):
-    transaction_id: str
-    reason: str | None = None
-    reference: str | None = None
+class SwapRequest(RequestBody, total=False):
+    from_business_wallet_id: Required[str]
+    to_business_wallet_id: Required[str]
+    amount: Required[Amount]
+    amount_type: AmountType | AmountTypeName | None
+
+
+class RefundRequest(RequestBody, total=False):
+    transaction_id: Required[str]
+    reason: str | None  # at most 250 characters
+    reference: str | None  # at most 100 characters
 
 
 # -- responses -----------------------------------------------------------------------------

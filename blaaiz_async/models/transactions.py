@@ -8,6 +8,7 @@ against, so a spelling we have not seen never breaks parsing.
 from __future__ import annotations
 
 import enum
+from typing import TypedDict
 
 from .base import Model, Money, model
 
@@ -75,3 +76,22 @@ class Transaction(Model):
     source_information: SourceInformation | None = None
     recipient: Recipient | None = None
     merchant_reference: str | None = None
+
+
+class TransactionFilters(TypedDict, total=False):
+    """Which transactions to list; dates are ``YYYY-MM-DD``."""
+
+    start_date: str | None
+    end_date: str | None
+    wallet_id: str | None
+    customer_id: str | None
+    type: str | None  # e.g. a ``TransactionType``
+    status: str | None  # e.g. a ``TransactionStatus``
+    merchant_reference: str | None
+
+
+class TransactionQuery(TransactionFilters, total=False):
+    """Body of ``transactions.list``: the filters and the page."""
+
+    page: int | None
+    limit: int | None

@@ -8,8 +8,9 @@ fresh one may be ``PENDING`` with no account number yet.
 from __future__ import annotations
 
 import enum
+from typing import Literal, Required, TypedDict
 
-from .base import Model, model
+from .base import Model, RequestBody, model
 
 
 class VirtualAccountStatus(enum.StrEnum):
@@ -24,7 +25,7 @@ class VirtualBankAccount(Model):
     id: str
     business_wallet_id: str | None = None
     customer_id: str | None = None
-    currency_id: int | str | None = None  # an integer in the SPEC
+    currency_id: int | str | None = None  # an integer in the OpenAPI file
     currency: str | None = None
     account_number: str | None = None
     iban: str | None = None
@@ -66,25 +67,23 @@ class IdentificationType(Model):
 # -- requests -------------------------------------------------------------------------------
 
 
-@model
-class VirtualBankAccountCreate(Model):
+class VirtualBankAccountCreate(RequestBody, total=False):
     """``account_name`` is required for NGN (max 255); GBP/USD/EUR need ``customer_id``
     of an individual customer."""
 
-    wallet_id: str
-    account_name: str | None = None
-    customer_id: str | None = None
+    wallet_id: Required[str]
+    account_name: str | None
+    customer_id: str | None
 
 
-@model
-class VirtualBankAccountClose(Model):
-    reason: str | None = None
+class VirtualBankAccountClose(RequestBody, total=False):
+    reason: str | None
 
 
-@model
-class IdentificationTypeQuery(Model):
-    """Either ``customer_id``, or both ``country`` (ISO-2) and ``type``."""
+class IdentificationTypeQuery(TypedDict, total=False):
+    """Query of ``get_identification_type``: either ``customer_id``, or both ``country``
+    (ISO-2) and ``type``."""
 
-    customer_id: str | None = None
-    country: str | None = None
-    type: str | None = None
+    customer_id: str | None
+    country: str | None
+    type: Literal["individual", "business"] | None

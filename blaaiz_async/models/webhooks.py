@@ -6,10 +6,9 @@ Parsing the events themselves is ``blaaiz_async.webhooks``' job, not this module
 from __future__ import annotations
 
 import enum
+from typing import Required
 
-import attrs
-
-from .base import Model, Money, model
+from .base import Amount, Model, RequestBody, model
 
 
 class Unset(enum.Enum):
@@ -27,7 +26,7 @@ UNSET = Unset.UNSET
 
 @model
 class WebhookConfig(Model):
-    """The business's webhook URLs; which events go where is in the API reference §6.2."""
+    """The business's webhook URLs; which events go to which is in the docs site's guides."""
 
     payout_url: str | None = None
     collection_url: str | None = None
@@ -39,46 +38,35 @@ class WebhookConfig(Model):
     updated_at: str | None = None
 
 
-@model
-class WebhookRegistration(Model):
+class WebhookRegistration(RequestBody, total=False):
     """Body of ``POST /webhook``; every URL must be https."""
 
-    payout_url: str
-    collection_url: str
-    customer_url: str | None = None
-    virtual_account_url: str | None = None
-    kyc_url: str | None = None
+    payout_url: Required[str]
+    collection_url: Required[str]
+    customer_url: str | None
+    virtual_account_url: str | None
+    kyc_url: str | None
 
 
-@model
-class WebhookUpdate(Model):
-    """Body of ``PUT /webhook``: ``UNSET`` fields are omitted (kept), ``None`` clears."""
+class WebhookUpdate(RequestBody, total=False):
+    """Body of ``PUT /webhook``: a URL left out (or ``UNSET``) is kept, ``None`` clears it
+    (sent as ``null``)."""
 
-    collection_url: str | Unset | None = UNSET
-    payout_url: str | Unset | None = UNSET
-    kyc_url: str | Unset | None = UNSET
-
-    def body(self) -> dict[str, str | None]:
-        """The JSON body: every field that was set, ``None`` included."""
-        return {
-            a.name: value
-            for a in attrs.fields(type(self))
-            if a.name != "extra" and not isinstance(value := getattr(self, a.name), Unset)
-        }
+    collection_url: str | Unset | None
+    payout_url: str | Unset | None
+    kyc_url: str | Unset | None
 
 
-@model
-class WebhookReplayRequest(Model):
+class WebhookReplayRequest(RequestBody, total=False):
     """Body of ``POST /webhook-replay``: only successful transactions can be replayed."""
 
-    transaction_id: str
+    transaction_id: Required[str]
 
 
-@model
-class InteracWebhookSimulation(Model):
+class InteracWebhookSimulation(RequestBody, total=False):
     """Body of the mock Interac webhook. The Python SDK sends ``collection_email``, the
     Node SDK ``interac_email``; give whichever your account expects."""
 
-    amount: Money | None = None
-    collection_email: str | None = None
-    interac_email: str | None = None
+    amount: Amount | None
+    collection_email: str | None
+    interac_email: str | None

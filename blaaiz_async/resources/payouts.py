@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal, Required, TypedDict, Unpack
+from typing import Any, Unpack
 
 import attrs
 
@@ -14,68 +14,13 @@ from ..errors import (
     NotFoundError,
     OutcomeUnknownError,
     ServerError,
-    ValidationError,
 )
 from ..models import FeeBreakdown, Transaction
+from ..models.payouts import FeeBreakdownRequest, PayoutFields
 from ..routes import core as routes
-from ..validation import (
-    Amount,
-    check_fields,
-    compact,
-    merchant_reference,
-    to_amount,
-    validate_fees,
-    validate_payout,
-)
+from ..rules.base import merchant_reference, request_body
+from ..rules.core import validate_fees, validate_payout
 from .base import Resource
-
-PayoutMethod = Literal["bank_transfer", "interac", "ach", "wire", "crypto", "mobile_money"]
-
-
-class PayoutFields(TypedDict, total=False):
-    """The fields of a payout, named once: the signature, the body and the checks read it.
-    ``None`` is the same as leaving a field out.
-
-    Which fields a ``method`` needs for a currency is checked before sending.
-    """
-
-    wallet_id: Required[str]
-    customer_id: Required[str]
-    method: Required[PayoutMethod]
-    from_currency_id: Required[str]  # a currency code ("NGN") or its id
-    to_currency_id: Required[str]
-    from_amount: Amount | None
-    to_amount: Amount | None
-    bank_id: str | None
-    account_number: str | None
-    account_name: str | None
-    sort_code: str | None
-    iban: str | None
-    bic_code: str | None
-    email: str | None
-    interac_first_name: str | None
-    interac_last_name: str | None
-    type: Literal["individual", "business"] | None
-    account_type: Literal["checking", "savings"] | None
-    bank_name: str | None
-    routing_number: str | None
-    swift_code: str | None
-    wallet_address: str | None
-    wallet_token: Literal["USDT", "USDC"] | None
-    wallet_network: (
-        Literal["BSC_MAINNET", "ETHEREUM_MAINNET", "TRON_MAINNET", "MATIC_MAINNET"] | None
-    )
-    phone_number: str | None
-    mobile_money_operator_id: str | None
-    country_id: str | None
-    country: str | None
-    state: str | None
-    street: str | None
-    city: str | None
-    zip_code: str | None
-    note: str | None
-    merchant_reference: str | None
-    extra_body: Mapping[str, Any]  # fields the API added after this release, sent as given
 
 
 class Payouts(Resource):
@@ -150,72 +95,20 @@ class Payouts(Resource):
 
 
 def _payout_body(fields: Mapping[str, Any]) -> dict[str, Any]:
-    check_fields(fields, PayoutFields, context="payouts.create")
-    body = dict(fields)
-    extra = body.pop("extra_body", None) or {}
-    _check_extra_body(extra)
-    for name in ("from_amount", "to_amount"):
-        if body.get(name) is not None:
-            body[name] = to_amount(body[name], name, context="payout")
+    """The payout's body, its fields checked, with its ``merchant_reference`` (given or
+    new); ``validate_payout`` checks what its method needs."""
+    body = request_body(PayoutFields, fields, context=routes.PAYOUTS_CREATE.name)
     body["merchant_reference"] = merchant_reference(body.get("merchant_reference"))
-    return {**compact(**body), **extra}
-
-
-_DECLARED = PayoutFields.__required_keys__ | PayoutFields.__optional_keys__
-
-
-def _check_extra_body(extra: Mapping[str, Any]) -> None:
-    """``extra_body`` adds fields this release does not know; it may not replace a declared
-    one after its checks (an amount, the reference the lookup uses), nor carry a float."""
-    for name, value in extra.items():
-        if name in _DECLARED:
-            raise ValidationError(
-                f"payouts.create: {name} is a declared field; pass it as {name}=..., not in "
-                "extra_body, so that it is checked",
-                field=name,
-            )
-        if _has_float(value):
-            raise ValidationError(
-                f"payouts.create: extra_body[{name!r}] holds a float, which is not exact; pass "
-                "a Decimal, an int or a string",
-                field=name,
-            )
-
-
-def _has_float(value: Any) -> bool:
-    if isinstance(value, float):
-        return True
-    if isinstance(value, Mapping):
-        return any(_has_float(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return any(_has_float(v) for v in value)
-    return False
+    return body
 
 
 class Fees(Resource):
-    async def breakdown(
-        self,
-        *,
-        from_currency_id: str,
-        to_currency_id: str,
-        from_amount: Amount | None = None,
-        to_amount: Amount | None = None,
-        method: str | None = None,
-    ) -> FeeBreakdown:
-        """What a transfer costs: ``you_send`` in total, ``recipient_gets`` after fees."""
-        ctx = "fee breakdown"
-        body = compact(
-            from_currency_id=from_currency_id,
-            to_currency_id=to_currency_id,
-            from_amount=to_amount_or_none(from_amount, "from_amount", ctx),
-            to_amount=to_amount_or_none(to_amount, "to_amount", ctx),
-            method=method,
-        )
-        validate_fees(body)
-        return await self._call(routes.FEES_BREAKDOWN, json=body)
+    async def breakdown(self, **fields: Unpack[FeeBreakdownRequest]) -> FeeBreakdown:
+        """What a transfer costs: ``you_send`` in total, ``recipient_gets`` after fees.
+        Give exactly one of ``from_amount`` or ``to_amount``."""
+        route = routes.FEES_BREAKDOWN
+        json = request_body(FeeBreakdownRequest, fields, context=route.name)
+        validate_fees(json)
+        return await self._call(route, json=json)
 
     get_breakdown = breakdown
-
-
-def to_amount_or_none(value: Amount | None, field: str, context: str) -> Any:
-    return None if value is None else to_amount(value, field, context=context)

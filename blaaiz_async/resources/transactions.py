@@ -3,37 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Unpack
 
 from ..models import Page, Transaction
 from ..models.pagination import check_advanced
+from ..models.transactions import TransactionFilters, TransactionQuery
 from ..routes import core as routes
-from ..validation import compact
+from ..rules.base import request_body
 from .base import Resource
 
 
 class Transactions(Resource):
-    async def list(
-        self,
-        *,
-        start_date: str | None = None,
-        end_date: str | None = None,
-        wallet_id: str | None = None,
-        customer_id: str | None = None,
-        type: str | None = None,
-        status: str | None = None,
-        merchant_reference: str | None = None,
-        page: int | None = None,
-        limit: int | None = None,
-    ) -> Page[Transaction]:
+    async def list(self, **query: Unpack[TransactionQuery]) -> Page[Transaction]:
         """One page of transactions; dates are ``YYYY-MM-DD``."""
-        body = compact(
-            start_date=start_date, end_date=end_date, wallet_id=wallet_id,
-            customer_id=customer_id, type=type, status=status,
-            merchant_reference=merchant_reference, page=page, limit=limit,
-        )  # fmt: skip
-        return await self._call(routes.TRANSACTIONS_LIST, json=body or None)
+        route = routes.TRANSACTIONS_LIST
+        json = request_body(TransactionQuery, query, context=route.name)
+        return await self._call(route, json=json or None)
 
-    async def iter(self, *, limit: int | None = None, **filters: str) -> AsyncIterator[Transaction]:
+    async def iter(
+        self, *, limit: int | None = None, **filters: Unpack[TransactionFilters]
+    ) -> AsyncIterator[Transaction]:
         """Every matching transaction, page after page. A server that answers a page it
         already sent raises ``MalformedResponseError`` instead of looping forever."""
         page_no, previous = 1, None

@@ -11,25 +11,45 @@ from ..scopes import Scope as S
 from .base import route
 
 BANKS_LIST = route(
-    "banks.list", "GET", "/bank", list[Bank], scopes={S.BANK_READ},
+    "banks.list",
+    "GET",
+    "/bank",
+    list[Bank],
+    scopes={S.BANK_READ},
     summary="Banks, filtered by currency, country (ISO-2) or country_id.",
-)  # fmt: skip
+)
 BANKS_LOOKUP_ACCOUNT = route(
-    "banks.lookup_account", "POST", "/bank/account-lookup", AccountLookup,
-    scopes={S.BANK_READ}, idempotent=True,
-    summary="Resolve the holder's name of an account number (read-only POST).",
-)  # fmt: skip
+    "banks.lookup_account",
+    "POST",
+    "/bank/account-lookup",
+    AccountLookup,
+    scopes={S.BANK_READ},
+    idempotent=True,
+    summary="Resolve the holder's name of an account number.",
+)
 BANKS_VERIFY_PAYEE = route(
-    "banks.verify_payee", "POST", "/bank/payee-verification", PayeeVerification,
-    scopes={S.BANK_READ}, idempotent=True,
-    summary="GBP Confirmation of Payee (read-only POST).",
-)  # fmt: skip
+    "banks.verify_payee",
+    "POST",
+    "/bank/payee-verification",
+    PayeeVerification,
+    scopes={S.BANK_READ},
+    idempotent=True,
+    summary="GBP Confirmation of Payee.",
+)
 BANKS_VERIFY_IBAN = route(
-    "banks.verify_iban", "POST", "/bank/iban-verification", IbanVerification,
-    scopes={S.BANK_READ}, idempotent=True,
-    summary="Check an IBAN and whether it is SEPA-reachable (read-only POST).",
-)  # fmt: skip
+    "banks.verify_iban",
+    "POST",
+    "/bank/iban-verification",
+    IbanVerification,
+    scopes={S.BANK_READ},
+    idempotent=True,
+    summary="Check an IBAN and whether it is SEPA-reachable.",
+)
 MOMO_OPERATORS_LIST = route(
-    "momo_operators.list", "GET", "/momo-operator", list[MomoOperator], scopes={S.BANK_READ},
+    "momo_operators.list",
+    "GET",
+    "/momo-operator",
+    list[MomoOperator],
+    scopes={S.BANK_READ},
     summary="Mobile-money operators, by destination currency_id or country_id.",
-)  # fmt: skip
+)

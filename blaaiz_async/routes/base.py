@@ -6,20 +6,26 @@ import functools
 import re
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, Required, TypedDict, TypeVar, Unpack, overload
 
 import attrs
 
-from ..errors import ValidationError
 from ..limits.limit import RateLimit
 from ..models.pagination import Page
+from ..rules.base import check_path_values
 from ..scopes import Scope
 
 T = TypeVar("T")
 
 API = "/api/external"
 
+IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "DELETE", "HEAD"})
+
 _PARAM = re.compile(r"\{(\w+)\}")
+
+
+def _scope_set(scopes: Iterable[Scope]) -> frozenset[Scope]:
+    return frozenset(scopes)
 
 
 @attrs.frozen(kw_only=True)
@@ -38,7 +44,7 @@ class Route(Generic[T]):
     name: str
     method: str
     path: str
-    scopes: frozenset[Scope]
+    scopes: frozenset[Scope] = attrs.field(converter=_scope_set)
     response: Any
     idempotent: bool
     envelope: tuple[str, ...] = ("data",)
@@ -53,18 +59,12 @@ class Route(Generic[T]):
     )
 
     def format_path(self, values: Mapping[str, Any] | None = None) -> str:
-        """Fill the path template; every value is percent-encoded as one segment."""
+        """Fill the path template; every value is percent-encoded as one segment, after
+        the one check of path parameters (``rules.base.check_path_values``)."""
         if not self.params:
             return self.path
         values = values or {}
-        missing = [p for p in self.params if p not in values or values[p] in (None, "")]
-        if missing:
-            raise ValidationError(
-                f"{self.name} needs path parameter(s): {', '.join(missing)}", field=missing[0]
-            )
-        dots = [p for p in self.params if str(values[p]).strip() in (".", "..")]
-        if dots:  # a client would collapse them and address another endpoint
-            raise ValidationError(f"{self.name}: {dots[0]} cannot be . or ..", field=dots[0])
+        check_path_values(self.name, self.params, values)
         return _PARAM.sub(lambda m: urllib.parse.quote(str(values[m.group(1)]), safe=""), self.path)
 
     def matches(self, method: str, path: str) -> bool:
@@ -80,91 +80,50 @@ def _template_regex(template: str) -> re.Pattern[str]:
     )
 
 
+class _Fields(TypedDict, total=False):
+    scopes: Required[Iterable[Scope]]
+    envelope: tuple[str, ...]
+    normalize: Callable[[Any], Any] | None
+    auth: bool
+    summary: str  # what the endpoint does; retries, scopes and auth are shown from the fields
+    limits: tuple[RateLimit, ...]
+
+
+class RouteOptions(_Fields, total=False):
+    """What a route declares beside its name, verb, path and response, named once for
+    ``route``, ``page_route`` and ``optional_route`` (the defaults are ``Route``'s)."""
+
+    idempotent: bool | None  # None: GET/PUT/DELETE/HEAD are, POST is not
+
+
 @overload
 def route(
-    name: str,
-    method: str,
-    path: str,
-    response: type[T],
-    *,
-    scopes: Iterable[Scope],
-    idempotent: bool | None = None,
-    envelope: tuple[str, ...] = ("data",),
-    normalize: Callable[[Any], Any] | None = None,
-    auth: bool = True,
-    summary: str = "",
-    limits: tuple[RateLimit, ...] = (),
+    name: str, method: str, path: str, response: type[T], **options: Unpack[RouteOptions]
 ) -> Route[T]: ...
 @overload
 def route(
-    name: str,
-    method: str,
-    path: str,
-    response: None,
-    *,
-    scopes: Iterable[Scope],
-    idempotent: bool | None = None,
-    envelope: tuple[str, ...] = ("data",),
-    normalize: Callable[[Any], Any] | None = None,
-    auth: bool = True,
-    summary: str = "",
-    limits: tuple[RateLimit, ...] = (),
+    name: str, method: str, path: str, response: None, **options: Unpack[RouteOptions]
 ) -> Route[Any]: ...
 def route(
-    name: str,
-    method: str,
-    path: str,
-    response: Any,
-    *,
-    scopes: Iterable[Scope],
-    idempotent: bool | None = None,
-    envelope: tuple[str, ...] = ("data",),
-    normalize: Callable[[Any], Any] | None = None,
-    auth: bool = True,
-    summary: str = "",
-    limits: tuple[RateLimit, ...] = (),
+    name: str, method: str, path: str, response: Any, **options: Unpack[RouteOptions]
 ) -> Route[Any]:
-    """Declare a route returning ``response``; GET/PUT/DELETE default to idempotent, POST
-    to not. ``response=None``: the decoded JSON as it came."""
-    return _declare(
-        name, method, path, response, scopes=scopes, idempotent=idempotent, envelope=envelope,
-        normalize=normalize, paginated=False, auth=auth, summary=summary, limits=limits,
-    )  # fmt: skip
+    """Declare a route returning ``response``; ``response=None``: the decoded JSON as it
+    came."""
+    return _declare(name, method, path, response, paginated=False, **options)
 
 
 def page_route(
-    name: str,
-    method: str,
-    path: str,
-    item: type[T],
-    *,
-    scopes: Iterable[Scope],
-    idempotent: bool | None = None,
-    normalize: Callable[[Any], Any] | None = None,
-    summary: str = "",
+    name: str, method: str, path: str, item: type[T], **options: Unpack[RouteOptions]
 ) -> Route[Page[T]]:
     """Declare a route answering a page of ``item``: ``{data: [...], links, meta}``."""
-    return _declare(
-        name, method, path, list[item],  # type: ignore[valid-type]
-        scopes=scopes, idempotent=idempotent, envelope=("data",), normalize=normalize,
-        paginated=True, auth=True, summary=summary,
-    )  # fmt: skip
+    return _declare(name, method, path, list[item], paginated=True, **options)  # type: ignore[valid-type]
 
 
 def optional_route(
-    name: str,
-    method: str,
-    path: str,
-    response: type[T],
-    *,
-    scopes: Iterable[Scope],
-    summary: str = "",
+    name: str, method: str, path: str, response: type[T], **options: Unpack[RouteOptions]
 ) -> Route[T | None]:
     """Declare a route whose payload may be ``null`` (nothing to show yet)."""
-    return _declare(
-        name, method, path, response | None, scopes=scopes, idempotent=None,
-        envelope=("data",), normalize=None, paginated=False, auth=True, summary=summary,
-    )  # fmt: skip
+    return _declare(name, method, path, response | None, paginated=False, **options)
 
 
 def _declare(
@@ -173,27 +132,17 @@ def _declare(
     path: str,
     response: Any,
     *,
-    scopes: Iterable[Scope],
-    idempotent: bool | None,
-    envelope: tuple[str, ...],
-    normalize: Callable[[Any], Any] | None,
     paginated: bool,
-    auth: bool,
-    summary: str,
-    limits: tuple[RateLimit, ...] = (),
+    idempotent: bool | None = None,
+    **options: Unpack[_Fields],
 ) -> Route[Any]:
     method = method.upper()
     return Route(
         name=name,
         method=method,
-        path=path if path.startswith("/api/") or path.startswith("/oauth") else API + path,
-        scopes=frozenset(scopes),
+        path=path if path.startswith(("/api/", "/oauth")) else API + path,
         response=response,
-        idempotent=method in ("GET", "PUT", "DELETE", "HEAD") if idempotent is None else idempotent,
-        envelope=envelope,
-        normalize=normalize,
+        idempotent=method in IDEMPOTENT_METHODS if idempotent is None else idempotent,
         paginated=paginated,
-        auth=auth,
-        summary=summary,
-        limits=limits,
+        **options,
     )

@@ -7,6 +7,10 @@ from ..scopes import Scope as S
 from .base import route
 
 RATES_LIST = route(
-    "rates.list", "GET", "/rate", list[Rate], scopes={S.RATES_READ},
+    "rates.list",
+    "GET",
+    "/rate",
+    list[Rate],
+    scopes={S.RATES_READ},
     summary="Exchange rates, optionally filtered by search_term (response undocumented).",
-)  # fmt: skip
+)

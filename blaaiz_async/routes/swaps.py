@@ -11,14 +11,26 @@ from ..scopes import Scope as S
 from .base import route
 
 SWAPS_CREATE = route(
-    "swaps.create", "POST", "/swap", Swap, scopes={S.SWAP_CREATE},
+    "swaps.create",
+    "POST",
+    "/swap",
+    Swap,
+    scopes={S.SWAP_CREATE},
     summary="Convert between two wallets of the business.",
-)  # fmt: skip
+)
 REFUNDS_CREATE = route(
-    "refunds.create", "POST", "/refund", Refund, scopes=(),
+    "refunds.create",
+    "POST",
+    "/refund",
+    Refund,
+    scopes=(),
     summary="Refund a transaction.",
-)  # fmt: skip
+)
 REFUNDS_GET = route(
-    "refunds.get", "GET", "/refund/{refund_id}", Refund, scopes={S.TRANSACTION_READ},
+    "refunds.get",
+    "GET",
+    "/refund/{refund_id}",
+    Refund,
+    scopes={S.TRANSACTION_READ},
     summary="Get a refund and its status.",
-)  # fmt: skip
+)
