@@ -109,25 +109,39 @@ class BlaaizClient:
         preflight_store(token_store)
         if transport is None:
             transport = AiohttpTransport(
-                http_session, max_connections=max_connections, connect_timeout=connect_timeout,
-                timeout=timeout, max_response_bytes=max_response_bytes,
-            )  # fmt: skip
+                http_session,
+                max_connections=max_connections,
+                connect_timeout=connect_timeout,
+                timeout=timeout,
+                max_response_bytes=max_response_bytes,
+            )
             # Tokens get a small pool of their own, so a refresh never queues behind API calls.
             token_transport: Transport = (
-                transport if http_session is not None else AiohttpTransport(
-                    max_connections=2, connect_timeout=connect_timeout, timeout=timeout,
+                transport
+                if http_session is not None
+                else AiohttpTransport(
+                    max_connections=2,
+                    connect_timeout=connect_timeout,
+                    timeout=timeout,
                     max_response_bytes=max_response_bytes,
                 )
-            )  # fmt: skip
+            )
         else:
             token_transport = transport
         self._transports = (transport, token_transport)
         self._auth = choose_auth(
-            base_url=self.base_url, client_id=client_id, client_secret=client_secret,
-            scopes=scopes, token_store=token_store, token_provider=token_provider,
-            api_key=api_key, token_transport=token_transport, timeout=timeout, hooks=hooks,
+            base_url=self.base_url,
+            client_id=client_id,
+            client_secret=client_secret,
+            scopes=scopes,
+            token_store=token_store,
+            token_provider=token_provider,
+            api_key=api_key,
+            token_transport=token_transport,
+            timeout=timeout,
+            hooks=hooks,
             credentials=credentials,
-        )  # fmt: skip
+        )
         self._bind(
             Pipeline(
                 base_url=self.base_url,
@@ -280,9 +294,13 @@ def choose_auth(
     legacy key (OAuth wins)."""
     if token_provider is not None:
         given = {
-            "client_id": client_id, "client_secret": client_secret, "api_key": api_key,
-            "scopes": scopes, "token_store": token_store, "credentials": credentials,
-        }  # fmt: skip
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "api_key": api_key,
+            "scopes": scopes,
+            "token_store": token_store,
+            "credentials": credentials,
+        }
         conflicting = sorted(name for name, value in given.items() if value is not None)
         if conflicting:
             raise ConfigurationError(

@@ -9,10 +9,12 @@ refuses (click's usage errors), 1 for a run that failed. No traceback reaches th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import difflib
 import logging
 import math
 import os
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -214,10 +216,17 @@ def demo(
     from .demo import DemoOptions, run_demo
 
     opts = DemoOptions(
-        processes=processes, concurrency=concurrency, payouts=payouts, store=store,
-        redis_url=redis_url, rate_limit=rate_limit, rate_window=rate_window,
-        token_ttl=token_ttl, latency=latency, faults=faults,
-    )  # fmt: skip
+        processes=processes,
+        concurrency=concurrency,
+        payouts=payouts,
+        store=store,
+        redis_url=redis_url,
+        rate_limit=rate_limit,
+        rate_window=rate_window,
+        token_ttl=token_ttl,
+        latency=latency,
+        faults=faults,
+    )
     return asyncio.run(run_demo(opts, _console(), _console(stderr=True)))
 
 
@@ -276,11 +285,17 @@ def sandbox(
     try:
         return asyncio.run(
             _serve_sandbox(
-                port=port, client_id=client_id, client_secret=client_secret,
-                webhook_secret=webhook_secret, scopes=scopes, token_ttl=token_ttl,
-                rate_limit=rate_limit, rate_window=rate_window, log_requests=log_requests,
+                port=port,
+                client_id=client_id,
+                client_secret=client_secret,
+                webhook_secret=webhook_secret,
+                scopes=scopes,
+                token_ttl=token_ttl,
+                rate_limit=rate_limit,
+                rate_window=rate_window,
+                log_requests=log_requests,
             )
-        )  # fmt: skip
+        )
     except KeyboardInterrupt:
         return 0
 
@@ -339,10 +354,24 @@ async def _serve_sandbox(
         for wallet in sb.state.wallets.values():
             lines.append(f"BLAAIZ_SANDBOX_WALLET_{wallet['currency']}={wallet['id']}")
         print("\n".join(lines), flush=True)
-        await asyncio.Event().wait()  # until Ctrl-C
+        await _until_stopped()
     finally:
-        await sb.stop()
+        await sb.stop()  # in-flight requests finish (and are logged) before it exits
     return 0
+
+
+async def _until_stopped() -> None:
+    """Wait for Ctrl-C or a SIGTERM (a supervisor, ``kill``): either ends the command
+    the same, orderly way, so no request in flight loses its answer or its log line."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, RuntimeError):  # no signals: Ctrl-C only
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGTERM)
 
 
 # -- token ----------------------------------------------------------------------------------

@@ -65,9 +65,11 @@ class RateGate:
         learned = server_limit(response)
         if learned is not None and learned < self.limit.n and not route.limits:
             log.warning(
-                "the server allows %d requests per window, fewer than the configured %d: "
-                "using %d", learned, self.limit.n, learned,
-            )  # fmt: skip
+                "the server allows %d requests per window, fewer than the configured %d: using %d",
+                learned,
+                self.limit.n,
+                learned,
+            )
             self.limit = RateLimit(learned, per=self.limit.per)
             self.account_budget = budget_for(self._store, self._account, self.limit)
         until = server_pause(response, time.time())

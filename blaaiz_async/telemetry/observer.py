@@ -288,17 +288,29 @@ class Operation:
                 "on_response",
                 hooks.on_response,
                 ResponseReceived(
-                    route=self.name, method=self.method, path=self.template, attempt=attempt,
-                    status=status, duration=duration, error_type=kind, request_id=rid,
+                    route=self.name,
+                    method=self.method,
+                    path=self.template,
+                    attempt=attempt,
+                    status=status,
+                    duration=duration,
+                    error_type=kind,
+                    request_id=rid,
                 ),
-            )  # fmt: skip
+            )
         if self.debug:
             log_attempt(
-                route=self.name, method=self.method, path=self.template, attempt=attempt,
-                status=status, error_type=kind, duration=duration, request_id=rid,
+                route=self.name,
+                method=self.method,
+                path=self.template,
+                attempt=attempt,
+                status=status,
+                error_type=kind,
+                duration=duration,
+                request_id=rid,
                 request_headers=request.headers,
                 response_headers=response.headers if response is not None else None,
-            )  # fmt: skip
+            )
 
     def retry(self, reason: str, delay: float, status: int | None) -> None:
         """The engine will resend after ``delay`` seconds."""
@@ -322,10 +334,15 @@ class Operation:
                 "on_retry",
                 hooks.on_retry,
                 RetryScheduled(
-                    route=self.name, method=self.method, path=self.template,
-                    attempt=self.attempts, reason=reason, delay=delay, status=status,
+                    route=self.name,
+                    method=self.method,
+                    path=self.template,
+                    attempt=self.attempts,
+                    reason=reason,
+                    delay=delay,
+                    status=status,
                 ),
-            )  # fmt: skip
+            )
 
     def rate_limited(self, seconds: float) -> None:
         """The call waited ``seconds`` for a slot of the rate budget."""
@@ -372,8 +389,12 @@ class Operation:
         log.warning(
             "%s %s %s: outcome unknown after attempt %d (%s); not resent: look it up by "
             "the merchant_reference the error carries",
-            self.name, self.method, self.template or "-", self.attempts, cause,
-        )  # fmt: skip
+            self.name,
+            self.method,
+            self.template or "-",
+            self.attempts,
+            cause,
+        )
         meters = self.instruments.meters if self.instruments is not None else None
         if meters is not None:
             meters.outcome_unknown.add(1, {"blaaiz.route": self.name, "error.type": cause})
@@ -385,11 +406,14 @@ class Operation:
                 "on_outcome_unknown",
                 hooks.on_outcome_unknown,
                 OutcomeUnknown(
-                    route=self.name, method=self.method, path=self.template,
-                    attempt=self.attempts, cause=cause,
+                    route=self.name,
+                    method=self.method,
+                    path=self.template,
+                    attempt=self.attempts,
+                    cause=cause,
                     merchant_reference=error.merchant_reference,
                 ),
-            )  # fmt: skip
+            )
 
 
 # -- the token endpoint ----------------------------------------------------------------------
@@ -496,18 +520,30 @@ class TokenTelemetry:
                 "on_response",
                 hooks.on_response,
                 ResponseReceived(
-                    route=TOKEN_ROUTE, method="POST", path=TOKEN_TEMPLATE, attempt=attempt,
-                    status=status, duration=duration, error_type=kind, request_id=rid,
+                    route=TOKEN_ROUTE,
+                    method="POST",
+                    path=TOKEN_TEMPLATE,
+                    attempt=attempt,
+                    status=status,
+                    duration=duration,
+                    error_type=kind,
+                    request_id=rid,
                 ),
-            )  # fmt: skip
+            )
         if debug:
             log_attempt(
-                route=TOKEN_ROUTE, method="POST", path=TOKEN_TEMPLATE, attempt=attempt,
-                status=status, error_type=kind, duration=duration, request_id=rid,
+                route=TOKEN_ROUTE,
+                method="POST",
+                path=TOKEN_TEMPLATE,
+                attempt=attempt,
+                status=status,
+                error_type=kind,
+                duration=duration,
+                request_id=rid,
                 request_headers=request.headers,
                 response_headers=response.headers if response is not None else None,
                 logger=auth_log,
-            )  # fmt: skip
+            )
 
     def obtained(self, token: AccessToken, previous: AccessToken | None, *, fetched: bool) -> None:
         """``token`` became the process's token; ``previous`` was the one before."""
@@ -522,10 +558,12 @@ class TokenTelemetry:
                     "on_token_refreshed",
                     hooks.on_token_refreshed,
                     TokenRefreshed(
-                        fingerprint=token.fingerprint, previous=previous.fingerprint,
-                        expires_in=expires_in, source=source,
+                        fingerprint=token.fingerprint,
+                        previous=previous.fingerprint,
+                        expires_in=expires_in,
+                        source=source,
                     ),
-                )  # fmt: skip
+                )
         elif hooks.on_token_fetched is not None:
             hooks.emit(
                 "on_token_fetched",
