@@ -38,7 +38,7 @@ def child_env(env: Mapping[str, str]) -> dict[str, str]:
 
 
 async def run_example(
-    name: str, *args: str, env: Mapping[str, str], timeout: float = 60.0
+    name: str, *args: str, env: Mapping[str, str], within: float = 60.0
 ) -> tuple[int, str, str]:
     """``python examples/NAME ARGS``: exit code, stdout, stderr."""
     proc = await asyncio.create_subprocess_exec(
@@ -47,7 +47,7 @@ async def run_example(
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(within):
             out, err = await proc.communicate()
     finally:
         if proc.returncode is None:

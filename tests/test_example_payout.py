@@ -59,7 +59,7 @@ async def test_a_lost_answer_is_looked_up_and_not_resent(sandbox: Sandbox) -> No
 
 async def test_without_transaction_read_nothing_is_sent(sandbox: Sandbox) -> None:
     env = sandbox_env(sandbox, ScopeBundle.PAYOUTS)
-    code, out, err = await run_example("payout_with_lookup.py", env=env)
+    code, _, err = await run_example("payout_with_lookup.py", env=env)
     assert code == 1
     assert "the credential cannot do this" in err and "transaction:read" in err
     assert sandbox.count("payouts.create") == 0

@@ -32,7 +32,7 @@ class Bank(Model):
 
 @model
 class AccountLookupRequest(Model):
-    """The SDKs send ``bank_id``; the SPEC sends ``bank_code`` with ``currency``."""
+    """The official SDKs send ``bank_id``; the OpenAPI file ``bank_code`` with ``currency``."""
 
     account_number: str
     bank_id: str | None = None

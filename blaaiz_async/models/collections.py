@@ -18,8 +18,8 @@ _T = TypeVar("_T")
 
 
 class CollectionMethod(enum.StrEnum):
-    """Known collection methods. SDK17 knows ``card`` and ``open_banking``; the OpenAPI
-    spec adds ``virtual_account`` and the FAQ ``bank_transfer``."""
+    """Known collection methods. The official Python SDK knows ``card`` and ``open_banking``;
+    the OpenAPI file adds ``virtual_account`` and the docs site's FAQ ``bank_transfer``."""
 
     CARD = "card"
     OPEN_BANKING = "open_banking"
@@ -100,7 +100,7 @@ class AcceptInteracRequest(Model):
 
 @model
 class CollectionDetails(Model):
-    """The ``data`` object of the OpenAPI spec's collection answer."""
+    """The ``data`` object of the OpenAPI file's collection answer."""
 
     id: str | None = None
     transaction_id: str | None = None
@@ -121,11 +121,11 @@ class CollectionDetails(Model):
 class Collection(Model):
     """A started collection, read from the whole response body.
 
-    The sources disagree on the shape: SDK17 reads ``transaction_id`` and ``url`` at the
-    body root; the OpenAPI spec answers ``{status, message, data{id, transaction_id, ...,
-    payment_url}}``. Both parse: ``transaction_id`` is taken from the root, else from
-    ``data``; ``payment_url`` is ``url`` or ``data.payment_url``. ``data`` keeps the
-    spec's details when they came.
+    The sources disagree on the shape: the official Python SDK reads ``transaction_id`` and
+    ``url`` at the body root; the OpenAPI file answers ``{status, message, data{id,
+    transaction_id, ..., payment_url}}``. Both parse: ``transaction_id`` is taken from the
+    root, else from ``data``; ``payment_url`` is ``url`` or ``data.payment_url``. ``data``
+    keeps the OpenAPI file's details when they came.
     """
 
     message: str | None = None
@@ -149,7 +149,7 @@ class Collection(Model):
     @property
     def status(self) -> str | None:
         """The collection's status (``PENDING`` at first) when the API sent it. A boolean
-        root ``status`` is the spec's wrapper flag, not this: it stays in ``extra``."""
+        root ``status`` is the OpenAPI file's wrapper flag, not this: it stays in ``extra``."""
         if self.data is not None:
             return self.data.status
         root = self.extra.get("status")

@@ -35,7 +35,7 @@ class FulfilmentMode(enum.StrEnum):
 
 _R, _M = Requirement, FulfilmentMode
 
-# requirement set -> modes allowed for it; the first is the default (API reference §5.9).
+# requirement set -> modes allowed for it; the first is the default (the official Python SDK).
 ALLOWED_REQUIREMENTS: dict[frozenset[Requirement], tuple[FulfilmentMode, ...]] = {
     frozenset({_R.DOCUMENTS}): (_M.HEADLESS,),
     frozenset({_R.DOCUMENTS, _R.SELFIE, _R.FACE_MATCH}): (_M.HOSTED,),

@@ -93,7 +93,7 @@ class BusinessOwner(Model):
 class Customer(Model):
     """A customer of the business. Payouts need one; ``is_verified`` once KYC passed.
 
-    The SDK docs name the status ``verification_status``, the SPEC ``status``;
+    The official SDKs name the status ``verification_status``, the OpenAPI file ``status``;
     ``current_status`` reads whichever came, upper-cased.
     """
 
@@ -136,7 +136,7 @@ class Customer(Model):
 
 @model
 class Beneficiary(Model):
-    """Someone a customer has paid; the SPEC shows customer-like objects."""
+    """Someone a customer has paid; the OpenAPI file shows customer-like objects."""
 
     id: str
     customer_id: str | None = None

@@ -1,7 +1,8 @@
 """Presigned uploads (``POST /file/get-presigned-url`` and the owner/document variants).
 
-The SPEC names the target ``upload_url``; the SDKs read ``url``. ``target_url`` reads
-whichever came. ``headers`` must be sent verbatim with the PUT: they can be signed.
+The OpenAPI file names the target ``upload_url``; the official SDKs read ``url``.
+``target_url`` reads whichever came. ``headers`` must be sent verbatim with the PUT: they
+can be signed.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ ATTACH_FIELD: dict[str, str] = {
 
 @model
 class PresignedUrlRequest(Model):
-    """``file_name``/``file_type`` are required by the SPEC, never sent by the old SDKs."""
+    """``file_name``/``file_type``: the OpenAPI file requires them; the official SDKs omit them."""
 
     customer_id: str
     file_category: str

@@ -24,7 +24,7 @@ class VirtualBankAccount(Model):
     id: str
     business_wallet_id: str | None = None
     customer_id: str | None = None
-    currency_id: int | str | None = None  # an integer in the SPEC
+    currency_id: int | str | None = None  # an integer in the OpenAPI file
     currency: str | None = None
     account_number: str | None = None
     iban: str | None = None

@@ -8,7 +8,7 @@ from .base import Model, Money, model
 @model
 class Wallet(Model):
     """A business wallet; one per currency. The API names the balance ``amount``
-    (SPEC) or ``balance`` (older SDK docs): ``available`` reads whichever came."""
+    (the OpenAPI file) or ``balance`` (the official SDKs' READMEs): ``available`` reads either."""
 
     id: str
     business_id: str | None = None

@@ -27,7 +27,7 @@ UNSET = Unset.UNSET
 
 @model
 class WebhookConfig(Model):
-    """The business's webhook URLs; which events go where is in the API reference §6.2."""
+    """The business's webhook URLs; which events go to which is in the docs site's guides."""
 
     payout_url: str | None = None
     collection_url: str | None = None

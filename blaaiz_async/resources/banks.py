@@ -27,8 +27,9 @@ _IBAN = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}")
 
 
 def validate_account_lookup(body: Mapping[str, Any]) -> None:
-    """``account_number`` and a bank: ``bank_id`` (SDKs) or ``bank_code`` + ``currency``
-    (SPEC). Sending both bank keys is allowed; the server decides which it reads."""
+    """``account_number`` and a bank: ``bank_id`` (the official SDKs) or ``bank_code`` +
+    ``currency`` (the OpenAPI file). Sending both bank keys is allowed; the server decides
+    which it reads."""
     ctx = "account lookup"
     require(body, "account_number", context=ctx)
     if body.get("bank_id") is None and body.get("bank_code") is None:

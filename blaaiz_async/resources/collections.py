@@ -55,8 +55,8 @@ INTERAC_EXPIRY_HOURS = (1, 120)
 
 
 def validate_collection(body: Mapping[str, Any]) -> None:
-    """SDK17's rules: ``card`` needs the customer and the card; card data goes with
-    ``card`` only, so it is never sent where it is not needed."""
+    """The official Python SDK's rules: ``card`` needs the customer and the card; card data
+    goes with ``card`` only, so it is never sent where it is not needed."""
     ctx = "collection"
     require(body, "method", "amount", "wallet_id", context=ctx)
     positive(body, "amount", context=ctx)

@@ -87,7 +87,7 @@ def _check_known_distinct(
 
 def validate_session(body: Mapping[str, Any]) -> None:
     """Requirements: 1 to 4 distinct values, in one of the allowed sets, with a mode that
-    set allows (API reference §5.9); without a mode the server takes the set's first."""
+    set allows (``ALLOWED_REQUIREMENTS``); without a mode the server takes the set's first."""
     ctx = "KYC session"
     require(body, "customer_reference", "idempotency_key", context=ctx)
     check_max_length(body, SESSION_LIMITS, context=ctx)

@@ -229,7 +229,7 @@ class Customers(Resource):
 
         Without paging arguments the API answers every match at once (``page.items``,
         no ``meta``). ``page``/``per_page``/``limit`` turn ``paginate`` on (the API's
-        sources name the page size ``per_page`` or ``limit``; both are sent). The SPEC's
+        sources name the page size ``per_page`` or ``limit``; both are sent). The OpenAPI file's
         ``data{customers, pagination}`` shape is read too. ``iter`` walks every page."""
         for name, value in (("per_page", per_page), ("limit", limit)):
             _page_size(value, name)
@@ -296,9 +296,9 @@ class Customers(Resource):
         proof_of_address_file: str | None = None,
         liveness_check_file: str | None = None,
     ) -> Customer:
-        """Change the given fields only (sent as ``PUT``, which the SDKs use; the SPEC
-        says ``PATCH`` with the same partial body). ``*_file`` fields take uploaded file
-        ids, like ``upload_files``."""
+        """Change the given fields only (sent as ``PUT``, which the official SDKs use; the
+        OpenAPI file says ``PATCH`` with the same partial body). ``*_file`` fields take
+        uploaded file ids, like ``upload_files``."""
         path = require_ids("customer update", customer_id=customer_id)
         body = request_body(
             request, first_name=first_name, last_name=last_name, business_name=business_name,
@@ -415,7 +415,7 @@ class Customers(Resource):
         return await self._call(routes.CUSTOMERS_LIST_BENEFICIARIES, path=path)
 
     async def get_beneficiary(self, customer_id: str, beneficiary_id: str) -> Beneficiary:
-        """One beneficiary. The SPEC wraps it in an array, a plain object is read too;
+        """One beneficiary. The OpenAPI file wraps it in an array, a plain object is read too;
         the entry with this id is returned (``NotFoundError`` when the array is empty)."""
         path = require_ids("beneficiary", customer_id=customer_id, beneficiary_id=beneficiary_id)
         route = routes.CUSTOMERS_GET_BENEFICIARY

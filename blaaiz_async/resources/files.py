@@ -41,8 +41,8 @@ class Files(Resource):
         """A URL to PUT one customer file to, with the headers to send and its ``file_id``.
 
         Most callers want ``customers.upload_file``, which does presign, PUT and attach
-        in one go. ``file_name`` and ``file_type`` (MIME) are required by the API's SPEC
-        but not by its older SDKs; send them when known. The URL is read from ``data``,
+        in one go. ``file_name`` and ``file_type`` (MIME) are required by the OpenAPI file
+        but not by the official SDKs; send them when known. The URL is read from ``data``,
         the root or ``data.data`` (``PresignedUpload.target_url``)."""
         body = request_body(
             request, customer_id=customer_id, file_category=file_category,

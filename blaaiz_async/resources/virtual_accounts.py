@@ -97,8 +97,8 @@ class VirtualBankAccounts(Resource):
     async def list(
         self, *, wallet_id: str | None = None, customer_id: str | None = None
     ) -> builtins.list[VirtualBankAccount]:
-        """Virtual accounts of a wallet and/or customer (the SPEC wants ``wallet_id``; the
-        SDKs do not). A lone object in the answer is read as a list of one."""
+        """Virtual accounts of a wallet and/or customer (the OpenAPI file wants ``wallet_id``;
+        the official SDKs do not). A lone object in the answer is read as a list of one."""
         params = compact(wallet_id=wallet_id, customer_id=customer_id)
         return await self._call(routes.VBA_LIST, params=params or None)
 

@@ -1,7 +1,7 @@
 """Collections: fiat (card, open banking), crypto, Interac money requests.
 
-``collections.create`` reads the WHOLE body (envelope ``()``): SDK17 finds
-``transaction_id`` and ``url`` at the root, the OpenAPI spec nests the details under
+``collections.create`` reads the WHOLE body (envelope ``()``): the official Python SDK finds
+``transaction_id`` and ``url`` at the root, the OpenAPI file nests the details under
 ``data`` with ``payment_url``; the ``Collection`` model accepts both. Acks answer
 ``{message}`` only and are read as ``Ack``.
 """

@@ -1,7 +1,7 @@
 """Customers: KYC/KYB data, files, beneficiaries, owners and documents.
 
 ``customers.list`` is one route (one verb and path) whatever the shape: a plain
-``data[]``, the Laravel paginator (``paginate=true``) or the SPEC's
+``data[]``, the Laravel paginator (``paginate=true``) or the OpenAPI file's
 ``data{customers[], pagination{}}``; its ``normalize`` folds the last into the
 paginator, so it is declared paginated over ``list[Customer]``. Acks (``{message}``, or
 an empty 204) are whole-body models (``envelope=()``, ``normalize=ack_body``); presign
@@ -38,7 +38,7 @@ CUSTOMERS_LIST = page_route(
 CUSTOMERS_GET = route("customers.get", "GET", ONE, Customer, scopes=R, summary="One customer.")
 CUSTOMERS_UPDATE = route(
     "customers.update", "PUT", ONE, Customer, scopes=W,
-    summary="Change some fields (the SPEC says PATCH; the SDKs send PUT).",
+    summary="Change some fields (the OpenAPI file says PATCH; the official SDKs send PUT).",
 )  # fmt: skip
 CUSTOMERS_ADD_KYC = route(
     "customers.add_kyc", "POST", ONE + "/kyc-data", Customer, scopes=W,
@@ -55,7 +55,7 @@ CUSTOMERS_LIST_BENEFICIARIES = route(
 CUSTOMERS_GET_BENEFICIARY = route(
     "customers.get_beneficiary", "GET", ONE + "/beneficiary/{beneficiary_id}",
     list[Beneficiary], scopes={S.BENEFICIARY_READ}, normalize=listify_data,
-    summary="One beneficiary; the SPEC example wraps it in an array (an object is also read).",
+    summary="One beneficiary; the OpenAPI file wraps it in an array (an object is also read).",
 )  # fmt: skip
 CUSTOMERS_SUBMIT = route(
     "customers.submit", "POST", ONE + "/submit", CustomerActionResult, scopes=W, envelope=(),

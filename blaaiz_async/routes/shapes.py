@@ -24,7 +24,7 @@ def ack_body(body: Any) -> Any:
 
 
 def listify_data(body: Any) -> Any:
-    """``data`` as a list: a lone object is a list of one (the SPEC shows both; e.g. one
+    """``data`` as a list: a lone object is a list of one (the OpenAPI file shows both; e.g. one
     beneficiary comes as an object or wrapped in an array)."""
     if isinstance(body, Mapping) and isinstance(body.get("data"), Mapping):
         return {**body, "data": [body["data"]]}
@@ -37,8 +37,8 @@ _WRAPPER_KEYS = frozenset({"data", "message", "status", "success"})
 
 
 def presign_body(body: Any) -> Any:
-    """The presign answer as ``{message, data: {...}}`` wherever the API put it: the SDKs
-    read ``file_id`` and the URL from ``data``, the root, or ``data.data``. Levels are
+    """The presign answer as ``{message, data: {...}}`` wherever the API put it: the official
+    SDKs read ``file_id`` and the URL from ``data``, the root, or ``data.data``. Levels are
     merged outside-in, so the innermost value of a key wins; the wrappers' own keys
     (``message``, ``status``, ``success``) are not part of the upload, and the root's
     stay at the root."""
@@ -57,7 +57,7 @@ def presign_body(body: Any) -> Any:
 
 
 def customer_list_body(body: Any) -> Any:
-    """Fold the SPEC's ``data{customers[], pagination{}}`` into the Laravel paginator
+    """Fold the OpenAPI file's ``data{customers[], pagination{}}`` into the Laravel paginator
     shape; the plain ``data[]`` (no paging asked) and the paginator pass unchanged. The
     layout is told from the body itself, whatever the request asked for."""
     if not isinstance(body, Mapping):

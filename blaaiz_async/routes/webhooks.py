@@ -1,7 +1,8 @@
 """Webhook configuration, replay and the mock Interac webhook.
 
-``webhooks.update`` is ``PUT /webhook`` without an id (OpenAPI spec and the older SDKs):
-SDK17's ``/webhook/{webhook_id}`` has no documented source for the id.
+``webhooks.update`` is ``PUT /webhook`` without an id (the OpenAPI file and the older
+official SDKs): the official Python SDK's ``/webhook/{webhook_id}`` has no documented source
+for the id.
 """
 
 from __future__ import annotations
