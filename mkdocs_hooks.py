@@ -1,8 +1,9 @@
 """Build hooks of the docs site (``mkdocs.yml`` names this file).
 
-Pages that other branches of work add (the sandbox's testing guide, the credentials guide)
-are in the nav already; until a page's file exists its entry is left out of the nav, so the
-strict build passes with or without it. Any other missing page still fails the build.
+The nav names the testing and credentials guides; while a file of ``OPTIONAL_PAGES`` is
+absent from ``docs/``, its entry is left out of the nav, so the strict build passes with or
+without it. Any other missing page still fails the build. Once both files are in ``docs/``,
+this hook and its line in ``mkdocs.yml`` can go.
 """
 
 from __future__ import annotations

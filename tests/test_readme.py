@@ -83,6 +83,7 @@ class Env:
     sandbox: Sandbox
     redis: RedisServer
     tmp: Path
+    monkeypatch: pytest.MonkeyPatch
 
 
 class Run:
@@ -132,7 +133,7 @@ def env(
             monkeypatch.setenv(name, value)
         monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
         monkeypatch.chdir(tmp_path)
-        yield Env(sb, redis_server, tmp_path)
+        yield Env(sb, redis_server, tmp_path, monkeypatch)
 
 
 # -- one check per section with code ---------------------------------------------------------
@@ -256,6 +257,8 @@ def check_rate_limit(run: Run, env: Env) -> None:
 
 
 def check_rotation(run: Run, env: Env) -> None:
+    for name in ("BLAAIZ_CLIENT_ID", "BLAAIZ_CLIENT_SECRET"):  # the file is the only source
+        env.monkeypatch.delenv(name)
     run.blocks()
     assert run.out.endswith("wallets\n")
     assert env.sandbox.token_requests == 1
