@@ -23,8 +23,12 @@ import contextlib
 import importlib
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,8 +57,9 @@ class Block:
     source: str
 
 
-def readme_sections(text: str) -> dict[str, list[Block]]:
-    """``## `` heading -> its ``python`` blocks, in order (sections without any left out)."""
+def readme_sections(text: str, language: str = "python") -> dict[str, list[Block]]:
+    """``## `` heading -> its blocks in ``language``, in order (sections without any left
+    out)."""
     sections: dict[str, list[Block]] = {}
     heading = ""
     lines = text.splitlines()
@@ -64,12 +69,12 @@ def readme_sections(text: str) -> dict[str, list[Block]]:
         if line.startswith("## "):
             heading = line[3:].strip()
         elif line.startswith("```"):
-            language, start, body = line[3:].strip(), i + 1, []
+            fence, start, body = line[3:].strip(), i + 1, []
             i += 1
             while not lines[i].startswith("```"):
                 body.append(lines[i])
                 i += 1
-            if language == "python":
+            if fence == language:
                 sections.setdefault(heading, []).append(Block(start, "\n".join(body) + "\n"))
         i += 1
     return sections
@@ -310,6 +315,42 @@ def test_waiting_sections_still_wait(section: str) -> None:
         f"{WAITING[section]} exists now: remove {section!r} from WAITING in {__name__} "
         "so that the section's code runs"
     )
+
+
+# -- the Quickstart as a newcomer runs it ------------------------------------------------------
+
+
+def test_the_quickstart_runs_as_its_shell_lines_say(tmp_path: Path) -> None:
+    """Its two shell blocks in two processes: ``blaaiz-async sandbox > .env`` (on a free
+    port rather than 8787), then the second block verbatim in bash, with ``quickstart.py``
+    being the section's python block."""
+    start, load = readme_sections(README.read_text(), "sh")["Quickstart"]
+    command = start.source.split("#")[0].split()
+    assert command == ["blaaiz-async", "sandbox", ">", ".env"], start.source
+    (tmp_path / "quickstart.py").write_text(SECTIONS["Quickstart"][0].source)
+    bin_dir = Path(sys.executable).parent
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BLAAIZ_")}
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    with (tmp_path / ".env").open("w") as dotenv:
+        sandbox = subprocess.Popen(
+            [str(bin_dir / "blaaiz-async"), "sandbox", "--port", "0"],
+            stdout=dotenv, stderr=subprocess.PIPE, cwd=tmp_path, env=env,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while not re.search(r"BLAAIZ_SANDBOX_WALLET_\w+=\S+\n", (tmp_path / ".env").read_text()):
+            assert sandbox.poll() is None and time.monotonic() < deadline, "no .env lines"
+            time.sleep(0.05)
+        done = subprocess.run(
+            ["bash", "-euc", load.source], cwd=tmp_path, env=env,
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    finally:
+        sandbox.terminate()
+        sandbox.wait(timeout=20)
+    assert done.returncode == 0, done.stderr
+    payout_id, status, amount = done.stdout.split()
+    assert (status, amount) == ("SUCCESSFUL", "1000.00") and payout_id
 
 
 # -- the table from the official Python SDK ---------------------------------------------------
