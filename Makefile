@@ -1,10 +1,11 @@
-# Two commands set everything up on a fresh machine: `make demo` and `make test`.
+# Two commands set everything up on a fresh machine: `make demo` and `make test`
+# (lint, types, tests, and the docs site built with warnings as errors).
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench clean redis-server docs
+.PHONY: demo test lint typecheck pytest bench clean redis-server docs endpoints
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -32,9 +33,14 @@ typecheck: $(STAMP)
 pytest: $(STAMP) redis-server
 	$(BIN)/pytest -q
 
-test: lint typecheck pytest
+test: lint typecheck pytest docs
 
+# The docs site (mkdocs.yml) into build/site, warnings as errors.
 docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+# docs/endpoints.md from the route table (a test fails when it is stale).
+endpoints: $(STAMP)
 	$(BIN)/python -m blaaiz_async.docs > docs/endpoints.md
 
 bench: $(STAMP) redis-server
@@ -42,4 +48,4 @@ bench: $(STAMP) redis-server
 	$(BIN)/python benchmarks/overhead.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build/site

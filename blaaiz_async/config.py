@@ -39,7 +39,7 @@ DEFAULT_TOTAL_TIMEOUT = 60.0
 # Tokens are refreshed this long before they expire: a quarter of the lifetime, at most 60 s.
 REFRESH_SKEW_FRACTION = 0.25
 REFRESH_SKEW_MAX = 60.0
-# SDK17's fallback when the token response has no usable lifetime is not ours: we refuse it.
+# The official Python SDK's fallback for a token with no usable lifetime is not ours: refused.
 
 # Connection pool per client.
 DEFAULT_POOL_SIZE = 100

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+import types
+import typing
 
 from .routes import ROUTES
 from .scopes import format_scopes
@@ -10,7 +12,7 @@ from .scopes import format_scopes
 HEADER = """\
 # Endpoints
 
-Generated from `blaaiz_async/routes/` by `make docs` (`python -m blaaiz_async.docs`);
+Generated from `blaaiz_async/routes/` by `make endpoints` (`python -m blaaiz_async.docs`);
 a test fails when this file is stale. Paths are relative to the API base URL.
 "Retry" says whether the SDK may resend the call after a 5xx or a dropped connection:
 state-changing POSTs are never resent once they may have reached the server.
@@ -19,23 +21,35 @@ state-changing POSTs are never resent once they may have reached the server.
 |---|---|---|---|---|---|
 """
 
-# Where the reference's sources disagree, the choice this SDK made.
+# Where the sources (named in docs/sources.md) disagree, the choice this SDK made.
 CHOICES = """
 ## Where the sources disagree
 
-- `customers.update` uses `PUT` (the newest official SDK); the OpenAPI file says `PATCH`.
-- `webhooks.update` uses `PUT /api/external/webhook` without an id: no source says where a
-  `webhook_id` would come from.
-- `webhooks.replay` uses `/api/external/webhook-replay` (OpenAPI and the newest SDK).
-- `collections.accept_interac_money_request` uses the SDKs' path under `/collection/`.
-- Scopes marked inferred in the reference are used as inferred; refund creation names no
-  scope, so the SDK guards nothing there and lets the server decide.
+The sources are named in [sources.md](sources.md).
+
+- `customers.update` uses `PUT` (the official Python SDK); the OpenAPI file says `PATCH`.
+- `webhooks.update` uses `PUT /api/external/webhook` without an id (the OpenAPI file and the
+  older official SDKs): no source says where the official Python SDK's `webhook_id` would
+  come from.
+- `webhooks.replay` uses `/api/external/webhook-replay` (the OpenAPI file and the official
+  Python SDK; the older SDKs say `/webhook/replay`).
+- `collections.accept_interac_money_request` uses the official SDKs' path under
+  `/collection/`; the OpenAPI file has it at the root.
+- Where no source names a route's scope, it is inferred from the auth guide's descriptions
+  of the scopes (the closest one when none matches exactly); refund creation matches none,
+  so the SDK guards nothing there and lets the server decide.
 """
 
 
 def _type_name(t: object) -> str:
+    """A response type as the table shows it: ``list[Wallet]``, ``KycApplicantData \\| None``
+    (the bar escaped, since it would end the table's cell)."""
     if t is None:
         return "decoded JSON"
+    if t is type(None):
+        return "None"
+    if isinstance(t, types.UnionType) or typing.get_origin(t) is typing.Union:
+        return " \\| ".join(_type_name(a) for a in typing.get_args(t))
     args = getattr(t, "__args__", None)
     origin = getattr(t, "__origin__", None)
     if origin is not None and args:

@@ -15,7 +15,7 @@ Signa ID holder consenting, an Interac transfer arriving). Against the real API 
 happen outside your code.
 
 ``mypy --strict`` checks this file (``make typecheck``), and
-``tests/test_example_script.py`` runs it and checks that it names every route.
+``tests/test_example_every_resource.py`` runs it and checks that it names every route.
 """
 
 from __future__ import annotations

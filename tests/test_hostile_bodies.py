@@ -113,8 +113,8 @@ def test_explain_is_empty_for_a_good_body() -> None:
 
 def _examples() -> list[tuple[str, Any]]:
     out = []
-    for group in ("a", "b"):
-        data = loads(Path(f"tests/data/examples_group_{group}.json").read_bytes())
+    for subject in ("customers_banks_accounts", "collections_webhooks_kyc"):
+        data = loads(Path(f"tests/data/responses_{subject}.json").read_bytes())
         out += sorted((k, v) for k, v in data.items() if ROUTES[k].response is not None)
     return out
 

@@ -48,7 +48,7 @@ def test_route_table_matches_the_endpoint_list() -> None:
 
 def test_docs_are_current() -> None:
     docs = ROOT / "docs" / "endpoints.md"
-    assert docs.read_text() == render(), "docs/endpoints.md is stale: run `make docs`"
+    assert docs.read_text() == render(), "docs/endpoints.md is stale: run `make endpoints`"
 
 
 def test_every_route_has_a_sandbox_handler() -> None:

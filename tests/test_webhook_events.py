@@ -1,4 +1,4 @@
-"""Typed events from verified bodies: every family and shape of the API reference §6, the
+"""Typed events from verified bodies: every family and shape the API's sources show, the
 lenient policy for fields of the wrong type, and bounded work on hostile bodies."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Typed webhook events, read leniently from a verified body.
 
-The API's sources disagree on the shape (API reference §6.3): transaction webhooks are
+The API's sources (docs/sources.md) disagree on the shape: transaction webhooks are
 flat objects with a ``type`` (``collection``, ``payout``, ``payout_initiated``), account
 webhooks carry a top-level ``event`` (``virtual_account.ready``), and the events page
 claims an ``{event, data, timestamp}`` envelope. All three are read here: fields come
@@ -44,7 +44,7 @@ M = TypeVar("M", bound=Model)
 
 
 class EventType(enum.StrEnum):
-    """The event names the API's sources show (§6.3); ``.type`` may hold others."""
+    """The event names the API's sources show; ``.type`` may hold others."""
 
     COLLECTION = "collection"
     PAYOUT = "payout"
@@ -93,7 +93,7 @@ class WebhookEvent(Model):
 
 @model
 class TransactionEvent(WebhookEvent):
-    """Fields shared by collection and payout webhooks (§6.4)."""
+    """Fields shared by collection and payout webhooks."""
 
     message: str | None = None
     transaction_id: str | None = None
@@ -147,7 +147,7 @@ class PayoutEvent(TransactionEvent):
 @model
 class VirtualAccountEvent(WebhookEvent):
     """``virtual_account.created`` (PENDING), ``.ready`` (with bank details), ``.rejected``
-    (with reasons), and other ``virtual_account.*`` names (§6.5)."""
+    (with reasons), and other ``virtual_account.*`` names."""
 
     virtual_account_id: str | None = None
     customer_id: str | None = None

@@ -24,7 +24,7 @@ from .webhooks import emit_transaction
 CENT = Decimal("0.01")
 COLLECTION_FEE_RATE = Decimal("0.01")  # 1 %, included in the amount the payer pays
 
-# method -> wallet currencies it collects into (API reference §5.6).
+# method -> wallet currencies it collects into (the docs site's FAQ, the official Python SDK).
 RAILS: dict[str, frozenset[str]] = {
     "card": frozenset({"NGN", "USD"}),
     "open_banking": frozenset({"EUR", "GBP"}),
@@ -151,8 +151,8 @@ def _fee(amount: Decimal) -> Decimal:
 
 @handles("collections.create")
 def collections_create(state: SandboxState, call: Call) -> Reply:
-    """201 with both documented shapes at once: SDK17's root ``transaction_id``/``url``
-    and the spec's ``data{..., payment_url}``."""
+    """201 with both documented shapes at once: the official Python SDK's root
+    ``transaction_id``/``url`` and the OpenAPI file's ``data{..., payment_url}``."""
     body = body_of(call)
     errs = missing(body, "method", "amount", "wallet_id")
     if errs:

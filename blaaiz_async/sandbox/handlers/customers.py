@@ -262,7 +262,7 @@ def customers_get_beneficiary(state: SandboxState, call: Call) -> Reply:
     found = [b for b in _sync_beneficiaries(state, customer["id"]) if b["id"] == wanted]
     if not found:
         raise state.beneficiaries.not_found()
-    return ok(found)  # the SPEC example answers an array
+    return ok(found)  # the OpenAPI file's example answers an array
 
 
 # -- verification --------------------------------------------------------------------------

@@ -23,7 +23,7 @@ def storage_url(call: Call, file_id: str) -> str:
 
 
 def register_slot(state: SandboxState, call: Call, **meta: Any) -> Record:
-    """Hand out an upload slot; returns the presign payload (SPEC shape)."""
+    """Hand out an upload slot; returns the presign payload (the OpenAPI file's shape)."""
     file_id = new_id()
     expires = time.time() + SLOT_TTL
     expires_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires))

@@ -4,7 +4,7 @@ collections send.
 The configuration lives in ``state.webhook_config`` (None until registered). Every
 webhook (a payout or collection changing state, a replay, a simulation) is recorded in
 ``state.webhook_deliveries`` (id -> {url, payload, status, attempts, ...})
-with the flat transaction payload of API reference §6.4, and handed to
+with the flat transaction payload of the docs site's webhook pages, and handed to
 ``state.delivery_hook``: a running ``Sandbox`` signs it with its webhook secret and POSTs
 it (loopback URLs only), retrying with backoff.
 
@@ -96,7 +96,7 @@ def event_id(transaction_id: str, kind: str, status: str) -> str:
 
 
 def transaction_payload(tx: Record, *, kind: str | None = None) -> Record:
-    """The flat transaction webhook body (API reference §6.4); ``kind`` overrides the
+    """The flat transaction webhook body (the docs site's examples); ``kind`` overrides the
     type (``payout_initiated``)."""
     fee: Decimal = tx.get("fee") or Decimal("0")
     kind = kind or str(tx.get("type", "")).lower()

@@ -1,6 +1,6 @@
-"""Response examples of every group-B route (collections, swaps, refunds, webhooks, Signa,
-Signa ID), transcribed from the API reference's response columns into
-``data/examples_group_b.json``, structured exactly as the SDK does it:
+"""Response examples of every collection, swap, refund, webhook, Signa and Signa ID route,
+transcribed from the API's sources (docs/sources.md) into
+``data/responses_collections_webhooks_kyc.json``, structured exactly as the SDK does it:
 ``parse_response(route, body)``. Each example carries an ``unknown_field`` wherever a model
 is, and it must come back in that model's ``extra``.
 """
@@ -30,10 +30,12 @@ from blaaiz_async.routes import ROUTES, compliance, swaps, webhooks
 from blaaiz_async.routes import collections as collection_routes
 
 DATA = Path(__file__).parent / "data"
-EXAMPLES: dict[str, Any] = json.loads((DATA / "examples_group_b.json").read_text())
+EXAMPLES: dict[str, Any] = json.loads(
+    (DATA / "responses_collections_webhooks_kyc.json").read_text()
+)
 UNKNOWN = "unknown_field"
 
-GROUP_B = sorted(
+COVERED = sorted(
     r.name
     for module in (collection_routes, swaps, webhooks, compliance)
     for r in vars(module).values()
@@ -41,7 +43,7 @@ GROUP_B = sorted(
 )
 
 # Route name -> the row of tests/data/endpoints.tsv it implements.
-REFERENCE_ROWS = {
+ENDPOINT_ROWS = {
     "collections.create": 36, "collections.create_crypto": 37,
     "collections.crypto_networks": 38, "collections.attach_customer": 39,
     "collections.create_interac_money_request": 40,
@@ -91,15 +93,15 @@ def unknown_count(value: Any) -> int:
     return 0
 
 
-def test_every_group_b_route_has_an_example() -> None:
-    assert len(GROUP_B) == 31
-    assert sorted(EXAMPLES) == GROUP_B
+def test_every_route_here_has_an_example() -> None:
+    assert len(COVERED) == 31
+    assert sorted(EXAMPLES) == COVERED
 
 
-def test_group_b_routes_match_the_endpoint_list() -> None:
+def test_these_routes_match_the_endpoint_list() -> None:
     rows = endpoint_rows()
-    assert sorted(REFERENCE_ROWS) == GROUP_B
-    for name, n in REFERENCE_ROWS.items():
+    assert sorted(ENDPOINT_ROWS) == COVERED
+    for name, n in ENDPOINT_ROWS.items():
         r = ROUTES[name]
         verb, path, scopes, retry = rows[n]
         assert (r.method, re.sub(r"\{\w+\}", "{}", r.path)) == (verb, path), name
@@ -107,7 +109,7 @@ def test_group_b_routes_match_the_endpoint_list() -> None:
         # G and K routes may be resent; N never. U (PUT) is idempotent by its semantics.
         assert r.idempotent == (retry in ("G", "K", "U", "RP")), name
     assert not ROUTES["signa_id.get_wallet_status"].auth
-    assert all(ROUTES[n].auth for n in GROUP_B if n != "signa_id.get_wallet_status")
+    assert all(ROUTES[n].auth for n in COVERED if n != "signa_id.get_wallet_status")
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
