@@ -54,6 +54,9 @@ R = TypeVar("R")
 
 # How long a set-up call from another thread waits for the sandbox's loop to run it.
 CROSS_THREAD_TIMEOUT = 30.0
+# How long stopping waits for requests still being answered before it cuts them off
+# (aiohttp's default, 60 s, kept a test's teardown waiting on a request with a latency).
+STOP_GRACE = 1.0
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
@@ -176,9 +179,12 @@ class Sandbox:
                 handle_signals=False,
                 access_log=request_log,
                 access_log_class=_RequestLogger,
+                shutdown_timeout=STOP_GRACE,
             )
         else:
-            runner = web.AppRunner(app, access_log=None, handle_signals=False)
+            runner = web.AppRunner(
+                app, access_log=None, handle_signals=False, shutdown_timeout=STOP_GRACE
+            )
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -391,6 +397,18 @@ class Sandbox:
         return self.state.statuses[status]
 
 
+def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what is still running on a stopped sandbox's loop (a request cut off, a
+    webhook attempt), let it finish, and close the loop."""
+    left = asyncio.all_tasks(loop)
+    for task in left:
+        task.cancel()
+    if left:
+        loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.close()
+
+
 @contextlib.contextmanager
 def background_sandbox(**options: Any) -> Iterator[Sandbox]:
     """Run a ``Sandbox`` on its own event loop in a thread, for synchronous code: scripts,
@@ -406,12 +424,15 @@ def background_sandbox(**options: Any) -> Iterator[Sandbox]:
             loop.run_until_complete(sandbox.start())
         except BaseException as exc:
             failure.append(exc)
+            _close_loop(loop)
             started.set()
             return
         started.set()
         loop.run_forever()
-        loop.run_until_complete(sandbox.stop())
-        loop.close()
+        try:
+            loop.run_until_complete(sandbox.stop())
+        finally:
+            _close_loop(loop)
 
     thread = threading.Thread(target=serve, name="blaaiz-sandbox", daemon=True)
     thread.start()
