@@ -83,6 +83,22 @@ async def test_another_customers_beneficiary_is_not_found(
     assert (await client.customers.get_beneficiary(mine, beneficiary.id)).id == beneficiary.id
 
 
+async def test_two_customers_paying_one_account_each_get_their_own_beneficiary(
+    client: BlaaizClient, sandbox: Sandbox
+) -> None:
+    mine, theirs = sandbox.customer_id, await new_customer(client)
+    for customer_id in (mine, theirs):
+        await client.payouts.create(
+            wallet_id=sandbox.wallet_id("NGN"), customer_id=customer_id,
+            method="bank_transfer", from_currency_id="NGN", to_currency_id="NGN",
+            from_amount=5000, bank_id="058", account_number="0123456789",
+        )  # fmt: skip
+    (my_one,) = await client.customers.list_beneficiaries(mine)
+    (their_one,) = await client.customers.list_beneficiaries(theirs)
+    assert my_one.id != their_one.id
+    await not_found(lambda: client.customers.get_beneficiary(mine, their_one.id), "Beneficiary")
+
+
 @pytest.mark.parametrize(
     "weird", ["../wallet", "..%2F..%2Fwallets", "a/b", "%00", "ü-ñ-😀", "?x=1", "#top"]
 )

@@ -173,18 +173,14 @@ class Sandbox:
 
     async def start(self) -> Sandbox:
         app = build_app(self.state, self.latency)
-        if self.log_requests:
-            runner = web.AppRunner(
-                app,
-                handle_signals=False,
-                access_log=request_log,
-                access_log_class=_RequestLogger,
-                shutdown_timeout=STOP_GRACE,
-            )
-        else:
-            runner = web.AppRunner(
-                app, access_log=None, handle_signals=False, shutdown_timeout=STOP_GRACE
-            )
+        log_options: dict[str, Any] = (
+            {"access_log": request_log, "access_log_class": _RequestLogger}
+            if self.log_requests
+            else {"access_log": None}
+        )
+        runner = web.AppRunner(
+            app, handle_signals=False, shutdown_timeout=STOP_GRACE, **log_options
+        )
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -397,18 +393,6 @@ class Sandbox:
         return self.state.statuses[status]
 
 
-def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
-    """Cancel what is still running on a stopped sandbox's loop (a request cut off, a
-    webhook attempt), let it finish, and close the loop."""
-    left = asyncio.all_tasks(loop)
-    for task in left:
-        task.cancel()
-    if left:
-        loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
-    loop.run_until_complete(loop.shutdown_asyncgens())
-    loop.close()
-
-
 @contextlib.contextmanager
 def background_sandbox(**options: Any) -> Iterator[Sandbox]:
     """Run a ``Sandbox`` on its own event loop in a thread, for synchronous code: scripts,
@@ -424,15 +408,13 @@ def background_sandbox(**options: Any) -> Iterator[Sandbox]:
             loop.run_until_complete(sandbox.start())
         except BaseException as exc:
             failure.append(exc)
-            _close_loop(loop)
+            loop.close()
             started.set()
             return
         started.set()
         loop.run_forever()
-        try:
-            loop.run_until_complete(sandbox.stop())
-        finally:
-            _close_loop(loop)
+        loop.run_until_complete(sandbox.stop())
+        loop.close()
 
     thread = threading.Thread(target=serve, name="blaaiz-sandbox", daemon=True)
     thread.start()
