@@ -8,10 +8,12 @@ makes sandboxes with options and clients with scopes.
 No ``from __future__ import annotations``: FastAPI reads the routes' annotations at runtime."""
 
 import asyncio
+import socket
 import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Any
 
 import pytest
@@ -20,7 +22,12 @@ from fastapi.testclient import TestClient
 
 from blaaiz_async import BlaaizClient, Scope, ScopeBundle
 from blaaiz_async.config import ConfigurationError
-from blaaiz_async.errors import InsufficientScopeError, PermissionDeniedError, RateLimitError
+from blaaiz_async.errors import (
+    APIConnectionError,
+    InsufficientScopeError,
+    PermissionDeniedError,
+    RateLimitError,
+)
 from blaaiz_async.integrations.fastapi import Blaaiz
 from blaaiz_async.retry import RetryPolicy
 from blaaiz_async.sandbox import Sandbox
@@ -160,6 +167,41 @@ def test_set_up_from_the_tests_thread_runs_on_the_sandboxs_loop(
         blaaiz_sandbox.fail_next("walets.list")  # the error crosses the threads
 
 
+def test_set_up_from_many_threads_at_once_while_requests_are_answered(
+    blaaiz_sandbox: Sandbox, blaaiz_sandbox_factory: SandboxFactory
+) -> None:
+    sb = blaaiz_sandbox
+    busy = threading.Event()
+    stop = threading.Event()
+
+    async def load() -> None:
+        async with blaaiz_sandbox_factory.client(sb) as client:
+            while not stop.is_set():
+                await client.wallets.list()
+                busy.set()
+
+    loader = threading.Thread(target=asyncio.run, args=(load(),), daemon=True)
+    loader.start()
+    busy.wait(timeout=60)
+
+    def set_up(i: int) -> str:
+        client_id, _ = sb.add_client()
+        sb.fail_next("wallets.get", status=503, times=2)
+        sb.set_latency(0.0, f"wallets.{'get' if i % 2 else 'list'}")
+        with pytest.raises(ConfigurationError):
+            sb.fail_next("walets.get")
+        return client_id
+
+    with ThreadPoolExecutor(16) as pool:
+        made = list(pool.map(set_up, range(160)))
+    stop.set()
+    loader.join(timeout=60)
+    assert len(set(made)) == 160 and set(made) <= set(sb.state.credentials)
+    queued = sb.state.faults["wallets.get"]
+    assert len(queued) == 160 and sum(f.times for f in queued) == 320
+    assert sb.count("wallets.list", 200) == sb.count("wallets.list") > 0
+
+
 def test_the_factory_stops_its_sandboxes() -> None:
     factory = SandboxFactory()
     sb = factory.sandbox()
@@ -170,6 +212,75 @@ def test_the_factory_stops_its_sandboxes() -> None:
     with pytest.raises(RuntimeError, match="closed"):
         factory.sandbox()
     assert url.startswith("http://127.0.0.1:")
+
+
+def test_teardown_cuts_off_a_request_in_flight_and_leaves_nothing_behind() -> None:
+    """Before: stopping waited for the request (aiohttp's 60 s grace), the thread join gave
+    up after 10 s, and the sandbox thread, its loop and the answer outlived the test."""
+    factory = SandboxFactory()
+    before = set(threading.enumerate())
+    sb = factory.sandbox()
+    (serving,) = set(threading.enumerate()) - before
+    sb.set_latency(3600, "wallets.list")  # an answer that would come long after the test
+    client = factory.client(sb, retry=RetryPolicy(max_retries=0))
+    outcome: list[BaseException | None] = []
+
+    async def call() -> None:
+        async with client:
+            try:
+                await client.wallets.list()
+                outcome.append(None)
+            except BaseException as exc:
+                outcome.append(exc)
+
+    caller = threading.Thread(target=asyncio.run, args=(call(),), daemon=True)
+    caller.start()
+    while sb.count("wallets.list") == 0:  # the request is in the handler's delay
+        time.sleep(0.01)
+    port = sb.port
+    factory.close()
+    assert not serving.is_alive()  # the sandbox's thread has ended
+    caller.join(timeout=60)
+    assert len(outcome) == 1 and isinstance(outcome[0], APIConnectionError)  # cut off
+    with socket.socket() as probe, pytest.raises(ConnectionRefusedError):
+        probe.connect(("127.0.0.1", port))  # nothing listens there any more
+
+
+def test_the_factory_passes_latency_and_start_failures_through(
+    blaaiz_sandbox_factory: SandboxFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slow = blaaiz_sandbox_factory.sandbox(latency=0.01)
+    assert slow.latency == {"*": 0.01}
+    loops: list[asyncio.AbstractEventLoop] = []
+    new_loop = asyncio.new_event_loop
+
+    def recorded() -> asyncio.AbstractEventLoop:
+        loops.append(new_loop())
+        return loops[-1]
+
+    monkeypatch.setattr(asyncio, "new_event_loop", recorded)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(OSError):  # the port is taken: the error, not a dead sandbox
+            blaaiz_sandbox_factory.sandbox(port=taken.getsockname()[1])
+    assert len(loops) == 1 and loops[0].is_closed()  # the failed sandbox's loop is closed
+
+
+def test_waiting_for_deliveries_from_another_loop_drains_on_the_sandboxs_loop(
+    blaaiz_sandbox: Sandbox,
+) -> None:
+    sender = blaaiz_sandbox._sender
+    drained_on: list[object] = []
+    original = sender.drain
+
+    async def spy() -> None:
+        drained_on.append(asyncio.get_running_loop())
+        await original()
+
+    sender.drain = spy  # type: ignore[method-assign]
+    assert asyncio.run(blaaiz_sandbox.wait_for_deliveries()) == []
+    assert drained_on == [blaaiz_sandbox._loop]  # not the test's loop
 
 
 def test_a_sync_test_settles_a_collection_and_waits_for_its_webhook(

@@ -62,6 +62,7 @@ def test_a_fault_for_fewer_than_one_call_is_refused(
         ("walets.list", "did you mean 'wallets.list'"),
         ("oauth/token", "'oauth.token'"),
         ("nothing-like-it", "use a route name such as 'payouts.create'"),
+        ("storage.put", "no route named 'storage.put'"),  # counted, but takes no faults
     ],
 )
 def test_a_fault_for_an_unknown_route_is_refused_with_close_matches(

@@ -45,6 +45,8 @@ def test_where_selects_by_fields_in_insertion_order() -> None:
         table[f"r{n}"] = {"id": f"r{n}", "transaction_id": tx}
     assert [r["id"] for r in table.where(transaction_id="a")] == ["r0", "r2"]
     assert list(table.where(transaction_id="c")) == []
+    table["r3"] = {"id": "r3", "transaction_id": "a", "status": "done"}
+    assert [r["id"] for r in table.where(transaction_id="a", status="done")] == ["r3"]
 
 
 def test_every_table_of_the_state_has_its_own_noun() -> None:

@@ -191,6 +191,17 @@ async def test_non_2xx_answers_are_retried_with_a_fresh_signature() -> None:
     assert len(hook.timestamps) == 3
 
 
+async def test_a_4xx_answer_is_not_a_delivery_and_is_retried() -> None:
+    async with sandbox_and_client() as (sb, client):
+        async with receiving(Receiver(sb.webhook_secret, answers=[400, 404, 422])) as hook:
+            await client.webhooks.register(payout_url=hook.url, collection_url=hook.url)
+            await payout(sb, client)
+            [delivery] = await sb.wait_for_deliveries()
+    assert delivery["status"] == "failed"
+    assert [a.get("status") for a in delivery["attempts"]] == [400, 404, 422]
+    assert hook.events == [] and hook.refused == []
+
+
 async def test_no_answer_is_retried_a_bounded_number_of_times() -> None:
     async with sandbox_and_client() as (sb, client):
         url = free_loopback_url()

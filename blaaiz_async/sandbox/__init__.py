@@ -54,6 +54,9 @@ R = TypeVar("R")
 
 # How long a set-up call from another thread waits for the sandbox's loop to run it.
 CROSS_THREAD_TIMEOUT = 30.0
+# How long stopping waits for requests still being answered before it cuts them off
+# (aiohttp's default, 60 s, kept a test's teardown waiting on a request with a latency).
+STOP_GRACE = 1.0
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
@@ -170,15 +173,14 @@ class Sandbox:
 
     async def start(self) -> Sandbox:
         app = build_app(self.state, self.latency)
-        if self.log_requests:
-            runner = web.AppRunner(
-                app,
-                handle_signals=False,
-                access_log=request_log,
-                access_log_class=_RequestLogger,
-            )
-        else:
-            runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        log_options: dict[str, Any] = (
+            {"access_log": request_log, "access_log_class": _RequestLogger}
+            if self.log_requests
+            else {"access_log": None}
+        )
+        runner = web.AppRunner(
+            app, handle_signals=False, shutdown_timeout=STOP_GRACE, **log_options
+        )
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -406,6 +408,7 @@ def background_sandbox(**options: Any) -> Iterator[Sandbox]:
             loop.run_until_complete(sandbox.start())
         except BaseException as exc:
             failure.append(exc)
+            loop.close()
             started.set()
             return
         started.set()
