@@ -361,9 +361,14 @@ class Sandbox:
         default = {"status": False, "message": f"Injected HTTP {status}"}
         self.state.add_fault(
             route,
-            Fault(kind="status", status=status, body=body if body is not None else default,
-                  times=times, headers=headers or {}),
-        )  # fmt: skip
+            Fault(
+                kind="status",
+                status=status,
+                body=body if body is not None else default,
+                times=times,
+                headers=headers or {},
+            ),
+        )
 
     @_on_own_loop
     def drop_after_processing(self, route: str, *, times: int = 1) -> None:

@@ -22,7 +22,7 @@ import aiohttp
 
 from ..config import ConfigurationError
 from ..models.converter import dumps
-from ..validation import LOOPBACK_HOSTS
+from ..rules.base import LOOPBACK_HOSTS
 from ..webhooks.signature import sign_headers
 from .state import Record, SandboxState, now_iso
 

@@ -77,9 +77,13 @@ class SandboxTransport:
         assert match is not None  # find_route matched it
         values = {k: urllib.parse.unquote(v) for k, v in match.groupdict().items()}
         with_path = Incoming(
-            headers=incoming.headers, body=incoming.body, remote=incoming.remote,
-            origin=incoming.origin, query=incoming.query, path=values,
-        )  # fmt: skip
+            headers=incoming.headers,
+            body=incoming.body,
+            remote=incoming.remote,
+            origin=incoming.origin,
+            query=incoming.query,
+            path=values,
+        )
         return await route_exchange(state, latency, route, handler, with_path)
 
     async def aclose(self) -> None:

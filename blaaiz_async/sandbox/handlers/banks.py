@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 
+from ...rules.banks import IBAN
 from ..state import COUNTRIES, Record, SandboxState
 from . import Call, Reply, body_of, error, handles, invalid, missing, ok
 
@@ -41,9 +42,16 @@ _OPERATORS = (
 )
 
 HOLDERS = (
-    "ADA OBI", "CHINEDU EZE", "FUNKE ADEYEMI", "EMEKA NWOSU", "AMINA BELLO",
-    "JOHN SMITH", "SARAH JONES", "KWAME MENSAH", "WANJIRU KAMAU",
-)  # fmt: skip
+    "ADA OBI",
+    "CHINEDU EZE",
+    "FUNKE ADEYEMI",
+    "EMEKA NWOSU",
+    "AMINA BELLO",
+    "JOHN SMITH",
+    "SARAH JONES",
+    "KWAME MENSAH",
+    "WANJIRU KAMAU",
+)
 
 _SEPA_COUNTRIES = (
     "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE "
@@ -87,7 +95,7 @@ def holder_name(account_number: str) -> str:
 
 
 def iban_valid(iban: str) -> bool:
-    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", iban):
+    if not IBAN.fullmatch(iban):
         return False
     moved = iban[4:] + iban[:4]
     return int("".join(str(int(ch, 36)) for ch in moved)) % 97 == 1

@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ...errors import DUPLICATE_REFERENCE
+from ...rules.collections import CARD_FIELDS, CARD_FORMATS
 from ..state import Record, SandboxState, new_id, now_iso
 from . import Call, Reply, body_of, error, handles, invalid, missing, ok, parse_amount
 from .webhooks import emit_transaction
@@ -32,47 +33,78 @@ RAILS: dict[str, frozenset[str]] = {
     "bank_transfer": frozenset({"NGN", "USD"}),
 }
 PULL_METHODS = frozenset({"card", "open_banking"})  # the payer is sent to a payment URL
-CARD_FIELDS = ("customer_id", "card_holder_name", "card_number", "expiry", "cvc")
 
 _USDT, _USDC = "Tether USD", "USD Coin"
 CRYPTO_NETWORKS: list[Record] = [
     {
-        "id": "1", "name": "Ethereum", "identifier": "ETHEREUM_MAINNET",
+        "id": "1",
+        "name": "Ethereum",
+        "identifier": "ETHEREUM_MAINNET",
         "transaction_types": ["collection", "payout"],
         "tokens": [
-            {"id": "11", "name": _USDT, "symbol": "USDT",
-             "address": "0xdAC17F958D2ee523a2206206994597C13D831ec7"},
-            {"id": "12", "name": _USDC, "symbol": "USDC",
-             "address": "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"},
+            {
+                "id": "11",
+                "name": _USDT,
+                "symbol": "USDT",
+                "address": "0xdAC17F958D2ee523a2206206994597C13D831ec7",
+            },
+            {
+                "id": "12",
+                "name": _USDC,
+                "symbol": "USDC",
+                "address": "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48",
+            },
         ],
     },
     {
-        "id": "2", "name": "Polygon", "identifier": "MATIC_MAINNET",
+        "id": "2",
+        "name": "Polygon",
+        "identifier": "MATIC_MAINNET",
         "transaction_types": ["collection", "payout"],
         "tokens": [
-            {"id": "21", "name": _USDT, "symbol": "USDT",
-             "address": "0xc2132D05D31c914a87C6611C10748AEb04B58e8F"},
-            {"id": "22", "name": _USDC, "symbol": "USDC",
-             "address": "0x3c499c542cEF5E3811e1192ce70d8cC03d5c3359"},
+            {
+                "id": "21",
+                "name": _USDT,
+                "symbol": "USDT",
+                "address": "0xc2132D05D31c914a87C6611C10748AEb04B58e8F",
+            },
+            {
+                "id": "22",
+                "name": _USDC,
+                "symbol": "USDC",
+                "address": "0x3c499c542cEF5E3811e1192ce70d8cC03d5c3359",
+            },
         ],
     },
     {
-        "id": "3", "name": "Tron", "identifier": "TRON_MAINNET",
+        "id": "3",
+        "name": "Tron",
+        "identifier": "TRON_MAINNET",
         "transaction_types": ["collection", "payout"],
         "tokens": [
-            {"id": "31", "name": _USDT, "symbol": "USDT",
-             "address": "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"},
+            {
+                "id": "31",
+                "name": _USDT,
+                "symbol": "USDT",
+                "address": "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t",
+            },
         ],
     },
     {
-        "id": "4", "name": "BNB Smart Chain", "identifier": "BSC_MAINNET",
+        "id": "4",
+        "name": "BNB Smart Chain",
+        "identifier": "BSC_MAINNET",
         "transaction_types": ["payout"],
         "tokens": [
-            {"id": "41", "name": _USDT, "symbol": "USDT",
-             "address": "0x55d398326f99059fF775485246999027B3197955"},
+            {
+                "id": "41",
+                "name": _USDT,
+                "symbol": "USDT",
+                "address": "0x55d398326f99059fF775485246999027B3197955",
+            },
         ],
     },
-]  # fmt: skip
+]
 CRYPTO_MINIMUM = Decimal("0.1")
 CRYPTO_ADDRESS_TTL = 3600.0
 
@@ -130,9 +162,16 @@ def new_transaction(
 def _source_information(**values: Any) -> Record:
     """A collection's payer details: every key present, null when not applicable."""
     keys = (
-        "account_name", "account_number", "bank_name", "sort_code", "bank_swift_code",
-        "description", "narration", "collection_email", "collection_name",
-    )  # fmt: skip
+        "account_name",
+        "account_number",
+        "bank_name",
+        "sort_code",
+        "bank_swift_code",
+        "description",
+        "narration",
+        "collection_email",
+        "collection_name",
+    )
     return {k: values.get(k) for k in keys}
 
 
@@ -170,31 +209,42 @@ def collections_create(state: SandboxState, call: Call) -> Reply:
         errs = missing(body, *CARD_FIELDS)
         if errs:
             return invalid(errs)
-        if not re.fullmatch(r"\d{16}", str(body["card_number"])):
-            return invalid({"card_number": "The card number must be 16 digits."})
-        if not re.fullmatch(r"(0[1-9]|1[0-2])/\d{2}", str(body["expiry"])):
-            return invalid({"expiry": "The expiry must be in MM/YY format."})
-        if not re.fullmatch(r"\d{3}", str(body["cvc"])):
-            return invalid({"cvc": "The cvc must be 3 digits."})
+        for field, (pattern, what) in CARD_FORMATS.items():
+            if not pattern.fullmatch(str(body[field])):
+                return invalid({field: f"The {field.replace('_', ' ')} must be {what}."})
     customer_id = body.get("customer_id")
     if customer_id is not None:
         customer_id = state.customers.get_or_404(customer_id)["id"]
     if _merchant_reference_taken(state, body.get("merchant_reference")):
         return invalid({"merchant_reference": DUPLICATE_REFERENCE})
     tx = new_transaction(
-        state, wallet=wallet, amount=amount, type_="COLLECTION", status="PENDING",
-        customer_id=customer_id, merchant_reference=body.get("merchant_reference"),
-        fee=_fee(amount), method=method, source_information=_source_information(),
-    )  # fmt: skip
+        state,
+        wallet=wallet,
+        amount=amount,
+        type_="COLLECTION",
+        status="PENDING",
+        customer_id=customer_id,
+        merchant_reference=body.get("merchant_reference"),
+        fee=_fee(amount),
+        method=method,
+        source_information=_source_information(),
+    )
     url = f"{call.origin}/checkout/pay/{tx['reference']}" if method in PULL_METHODS else None
     tx["payment_url"] = url
     details = {
-        "id": tx["id"], "transaction_id": tx["id"], "customer_id": customer_id,
-        "wallet_id": wallet["id"], "amount": amount, "currency": wallet["currency"],
-        "method": method, "status": "PENDING", "payment_url": url,
-        "reference": tx["reference"], "merchant_reference": tx["merchant_reference"],
+        "id": tx["id"],
+        "transaction_id": tx["id"],
+        "customer_id": customer_id,
+        "wallet_id": wallet["id"],
+        "amount": amount,
+        "currency": wallet["currency"],
+        "method": method,
+        "status": "PENDING",
+        "payment_url": url,
+        "reference": tx["reference"],
+        "merchant_reference": tx["merchant_reference"],
         "created_at": tx["date"],
-    }  # fmt: skip
+    }
     return 201, {
         "status": True,
         "message": "Collection initiated successfully",
@@ -276,16 +326,30 @@ def collections_create_crypto(state: SandboxState, call: Call) -> Reply:
     address = _deposit_address(network["identifier"])
     expires_at = iso(time.time() + CRYPTO_ADDRESS_TTL)
     tx = new_transaction(
-        state, wallet=wallet, amount=amount, type_="COLLECTION", status="PENDING",
-        customer_id=customer_id, method="crypto", token=token, token_amount=amount,
-        network=network["identifier"], address=address, expires_at=expires_at,
+        state,
+        wallet=wallet,
+        amount=amount,
+        type_="COLLECTION",
+        status="PENDING",
+        customer_id=customer_id,
+        method="crypto",
+        token=token,
+        token_amount=amount,
+        network=network["identifier"],
+        address=address,
+        expires_at=expires_at,
         source_information=_source_information(),
-    )  # fmt: skip
+    )
     view = {
-        "transaction_id": tx["id"], "reference": tx["reference"], "token": token,
-        "token_amount": amount, "network": network["identifier"], "address": address,
-        "status": "PENDING", "expires_at": expires_at,
-    }  # fmt: skip
+        "transaction_id": tx["id"],
+        "reference": tx["reference"],
+        "token": token,
+        "token_amount": amount,
+        "network": network["identifier"],
+        "address": address,
+        "status": "PENDING",
+        "expires_at": expires_at,
+    }
     return 200, {"message": "Crypto collection initiated successfully", "transaction": view}
 
 
@@ -314,12 +378,17 @@ def collections_create_interac_money_request(state: SandboxState, call: Call) ->
     if wallet is None:
         return error(400, "No CAD wallet for Interac collections.")
     tx = new_transaction(
-        state, wallet=wallet, amount=amount, type_="COLLECTION", status="PENDING",
-        fee=_fee(amount), method="interac",
+        state,
+        wallet=wallet,
+        amount=amount,
+        type_="COLLECTION",
+        status="PENDING",
+        fee=_fee(amount),
+        method="interac",
         source_information=_source_information(
             collection_email=body["email"], collection_name=body.get("customer_name")
         ),
-    )  # fmt: skip
+    )
     record: Record = {
         "id": new_id(),
         "reference": "CA" + secrets.token_hex(5).upper(),
@@ -383,12 +452,18 @@ def collections_accept_interac_money_request(state: SandboxState, call: Call) ->
         return error(400, "No CAD wallet for Interac collections.")
     amount: Decimal = transfer["amount"]
     tx = new_transaction(
-        state, wallet=wallet, amount=amount, type_="COLLECTION", status="PENDING",
-        fee=_fee(amount), method="interac", payee_collection_email=body.get("email"),
+        state,
+        wallet=wallet,
+        amount=amount,
+        type_="COLLECTION",
+        status="PENDING",
+        fee=_fee(amount),
+        method="interac",
+        payee_collection_email=body.get("email"),
         source_information=_source_information(
             collection_email=transfer["sender_email"], collection_name=transfer["sender_name"]
         ),
-    )  # fmt: skip
+    )
     transfer["status"] = "QUEUED"
     transfer["transaction_id"] = tx["id"]
     return 200, {"message": "Interac money request accepted and queued for processing."}

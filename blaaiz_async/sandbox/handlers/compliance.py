@@ -24,6 +24,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ...routes import ROUTES
+from ...rules.base import ALPHA3
+from ...rules.compliance import STAGED_FILE_NAME
 from ..limiter import hit_all
 from ..state import NotFound, Record, SandboxState, new_id, now_iso
 from . import Call, Handler, Reply, body_of, error, handles, invalid, missing, not_found, ok
@@ -59,8 +61,6 @@ UPLOAD_URL_TTL = 15 * 60.0
 DOWNLOAD_URL_TTL = 15 * 60.0
 SESSION_TTL = 30 * 24 * 3600.0
 INLINE_LIMIT = 8 * 1024  # bytes of base64 accepted inline
-STAGED_NAME = re.compile(r"[A-Za-z0-9 _-]+\.(jpg|jpeg|png|webp|pdf)", re.IGNORECASE)
-ALPHA3 = re.compile(r"[A-Z]{3}")
 
 
 def public(record: Record) -> Record:
@@ -259,7 +259,7 @@ def compliance_create_document_upload_url(
     errs = missing(body, "file_name", "id_doc_type")
     if not errs:
         name = str(body["file_name"])
-        if len(name) > 128 or not STAGED_NAME.fullmatch(name):
+        if len(name) > 128 or not STAGED_FILE_NAME.fullmatch(name):
             errs["file_name"] = "The file name format is invalid."
         if body["id_doc_type"] not in ID_DOC_TYPES:
             errs["id_doc_type"] = "The selected id doc type is invalid."
@@ -422,13 +422,25 @@ CODE_TTL = 5 * 60.0
 ACCESS_WINDOW = 30 * 24 * 3600.0
 
 SAMPLE_IDENTITY: Record = {
-    "identity": {"first_name": "Ada", "last_name": "Obi", "dob": "1990-04-12",
-                 "nationality": "NGA"},
-    "id_document": {"type": "PASSPORT", "number": "A00000001", "country": "NGA",
-                    "expires_at": "2031-04-11"},
-    "address": {"line1": "12 Marina Road", "city": "Lagos", "postal_code": "101001",
-                "country": "NGA"},
-}  # fmt: skip
+    "identity": {
+        "first_name": "Ada",
+        "last_name": "Obi",
+        "dob": "1990-04-12",
+        "nationality": "NGA",
+    },
+    "id_document": {
+        "type": "PASSPORT",
+        "number": "A00000001",
+        "country": "NGA",
+        "expires_at": "2031-04-11",
+    },
+    "address": {
+        "line1": "12 Marina Road",
+        "city": "Lagos",
+        "postal_code": "101001",
+        "country": "NGA",
+    },
+}
 
 
 def _origin_ok(value: Any) -> bool:
@@ -563,8 +575,11 @@ def signa_id_get_wallet_status(state: SandboxState, call: Call) -> Reply:
     chains = record.get("_chains") if record is not None else None
     if record is None or (chain is not None and chains is not None and int(chain) not in chains):
         status: Record = {
-            "verified": False, "level": None, "country": None, "expires_at": None,
+            "verified": False,
+            "level": None,
+            "country": None,
+            "expires_at": None,
             "attestations": [],
-        }  # fmt: skip
+        }
         return 200, status
     return 200, public(record)  # unwrapped, like the API

@@ -9,7 +9,7 @@ import secrets
 from decimal import ROUND_HALF_UP, Decimal
 
 from ...errors import DUPLICATE_REFERENCE
-from ...validation import MOBILE_MONEY_CURRENCIES, PAYOUT_RULES
+from ...rules.core import MOBILE_MONEY_CURRENCIES, PAYOUT_RULES
 from ..state import RATES_PER_USD, NotFound, Record, SandboxState, new_id, now_iso
 from . import Call, Reply, body_of, error, handles, invalid, missing, ok, parse_amount
 from .banks import momo_operator
@@ -173,8 +173,10 @@ def payouts_create(state: SandboxState, call: Call) -> Reply:
         "merchant_reference": ref,
         "recipient": {
             "id": new_id(),
-            "account_number": body.get("account_number") or body.get("iban")
-            or body.get("phone_number") or body.get("wallet_address"),
+            "account_number": body.get("account_number")
+            or body.get("iban")
+            or body.get("phone_number")
+            or body.get("wallet_address"),
             "account_name": body.get("account_name"),
             "amount": breakdown["recipient_gets"],
             "currency": to_code,
@@ -183,7 +185,7 @@ def payouts_create(state: SandboxState, call: Call) -> Reply:
             "bank_code": operator["code"] if operator else body.get("bank_id"),
             "email": body.get("email"),
         },
-    }  # fmt: skip
+    }
     state.transactions[tx["id"]] = tx
     if to_code == "CAD":  # Interac: an "initiated" notice comes before the final one
         emit_transaction(state, tx, kind="payout_initiated")

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ...rules.base import DATE, EMAIL
 from ..state import Record, SandboxState, new_id, now_iso
 from . import Call, Reply, body_of, error, handles, invalid, missing, ok
 from .core import paginate
@@ -30,15 +31,19 @@ FILE_FIELDS = {
 }
 OWNER_FILE_FIELDS = ("id_document_front", "id_document_back")
 OPTIONAL_FIELDS = (
-    "phone", "tin", "dob", "street", "city", "state", "zip_code", "id_expiry_date",
+    "phone",
+    "tin",
+    "dob",
+    "street",
+    "city",
+    "state",
+    "zip_code",
+    "id_expiry_date",
     "id_issue_date",
-)  # fmt: skip
+)
 KYC_FIELDS = ("dob", "street", "city", "zip_code", "id_expiry_date", "id_issue_date")
 UPDATABLE = ("first_name", "last_name", "business_name", "email", "phone_number")
 DOCUMENT_FIELDS = ("type", "name", "file_id", "description")
-
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _customer(state: SandboxState, call: Call) -> Record:
@@ -52,7 +57,7 @@ def _bad_dates(body: Record, *fields: str) -> dict[str, str]:
         if value is None:
             continue
         try:
-            valid = bool(_DATE.fullmatch(str(value))) and bool(datetime.fromisoformat(str(value)))
+            valid = bool(DATE.fullmatch(str(value))) and bool(datetime.fromisoformat(str(value)))
         except ValueError:
             valid = False
         if not valid:
@@ -104,7 +109,7 @@ def customers_create(state: SandboxState, call: Call) -> Reply:
     kind = body["type"]
     if kind not in ("individual", "business"):
         return invalid({"type": "The selected type is invalid."})
-    if not _EMAIL.fullmatch(str(body["email"])):
+    if not EMAIL.fullmatch(str(body["email"])):
         return invalid({"email": "The email must be a valid email address."})
     if not re.fullmatch(r"[A-Za-z]{2}", str(body["country"])):
         return invalid({"country": "The country must be 2 characters."})
@@ -177,7 +182,7 @@ def customers_get(state: SandboxState, call: Call) -> Reply:
 def customers_update(state: SandboxState, call: Call) -> Reply:
     customer = _customer(state, call)
     body = body_of(call)
-    if body.get("email") is not None and not _EMAIL.fullmatch(str(body["email"])):
+    if body.get("email") is not None and not EMAIL.fullmatch(str(body["email"])):
         return invalid({"email": "The email must be a valid email address."})
     address = body.get("address")
     if address is not None and not isinstance(address, dict):
@@ -389,9 +394,13 @@ def customers_get_owner_file_presigned_url(state: SandboxState, call: Call) -> R
     if body["file_category"] not in OWNER_FILE_FIELDS:
         return invalid({"file_category": "The selected file category is invalid."})
     data = register_slot(
-        state, call, purpose="owner_file", customer_id=owner["customer_id"],
-        owner_id=owner["id"], file_category=body["file_category"],
-    )  # fmt: skip
+        state,
+        call,
+        purpose="owner_file",
+        customer_id=owner["customer_id"],
+        owner_id=owner["id"],
+        file_category=body["file_category"],
+    )
     return ok(data, "Presigned URL generated successfully")
 
 

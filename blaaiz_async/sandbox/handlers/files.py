@@ -28,8 +28,11 @@ def register_slot(state: SandboxState, call: Call, **meta: Any) -> Record:
     expires = time.time() + SLOT_TTL
     expires_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires))
     state.upload_slots[file_id] = {
-        "file_id": file_id, "created_at": now_iso(), "expires_at": expires_at, **meta,
-    }  # fmt: skip
+        "file_id": file_id,
+        "created_at": now_iso(),
+        "expires_at": expires_at,
+        **meta,
+    }
     headers = {"Content-Type": meta["file_type"]} if meta.get("file_type") else {}
     return {
         "file_id": file_id,
@@ -49,9 +52,10 @@ def check_uploaded(
         return error(400, f"The {field} file was not found.", errors={field: ["Unknown file."]})
     if key not in state.uploads:
         return error(
-            400, f"The {field} file has not been uploaded yet.",
+            400,
+            f"The {field} file has not been uploaded yet.",
             errors={field: ["Upload the file to the presigned URL first."]},
-        )  # fmt: skip
+        )
     if slot.get("customer_id") != customer_id:
         return error(400, f"The {field} file does not belong to this customer.")
     return None
@@ -76,8 +80,12 @@ def files_get_presigned_url(state: SandboxState, call: Call) -> Reply:
         return invalid({"file_category": "The selected file category is invalid."})
     customer_id = state.customers.get_or_404(body["customer_id"])["id"]
     data = register_slot(
-        state, call, purpose="customer_file", customer_id=customer_id,
-        file_category=body["file_category"], file_name=body.get("file_name"),
+        state,
+        call,
+        purpose="customer_file",
+        customer_id=customer_id,
+        file_category=body["file_category"],
+        file_name=body.get("file_name"),
         file_type=body.get("file_type"),
-    )  # fmt: skip
+    )
     return ok(data, "Presigned URL generated successfully")

@@ -68,9 +68,16 @@ def swaps_create(state: SandboxState, call: Call) -> Reply:
     source["amount"] -= debit
     target["amount"] += credit
     tx = new_transaction(
-        state, wallet=source, amount=debit, type_="SWAP", status="SUCCESSFUL", rate=fx,
-        to_business_wallet_id=target["id"], to_currency=target["currency"], to_amount=credit,
-    )  # fmt: skip
+        state,
+        wallet=source,
+        amount=debit,
+        type_="SWAP",
+        status="SUCCESSFUL",
+        rate=fx,
+        to_business_wallet_id=target["id"],
+        to_currency=target["currency"],
+        to_amount=credit,
+    )
     swap = {
         "id": tx["id"],
         "transaction_id": tx["id"],

@@ -38,15 +38,20 @@ def _details(currency: str, name: str) -> Record:
     if currency == "GBP":
         number, sort_code = _digits(8), "040004"
         return {
-            "account_number": number, "sort_code": sort_code, "bank_name": "Sandbox UK",
-            "bank_code": "SBXGB2L", "iban": f"GB00SBXG{sort_code}{number}",
-        }  # fmt: skip
+            "account_number": number,
+            "sort_code": sort_code,
+            "bank_name": "Sandbox UK",
+            "bank_code": "SBXGB2L",
+            "iban": f"GB00SBXG{sort_code}{number}",
+        }
     if currency == "EUR":
         return {"iban": f"DE00{_digits(18)}", "bank_name": "Sandbox EU", "bank_code": "SBXDEFF"}
     return {
-        "account_number": _digits(12), "routing_number": "026073150",
-        "bank_name": "Sandbox US", "bank_address": "1 Sandbox Plaza, New York, NY",
-    }  # fmt: skip
+        "account_number": _digits(12),
+        "routing_number": "026073150",
+        "bank_name": "Sandbox US",
+        "bank_address": "1 Sandbox Plaza, New York, NY",
+    }
 
 
 @handles("virtual_bank_accounts.create")
@@ -70,10 +75,11 @@ def vba_create(state: SandboxState, call: Call) -> Reply:
         if name in (None, ""):
             return invalid({"account_name": "The account name field is required for NGN."})
         taken = any(
-            a["business_wallet_id"] == wallet["id"] and a["provider"] == provider
+            a["business_wallet_id"] == wallet["id"]
+            and a["provider"] == provider
             and str(a["account_name"]).lower() == str(name).lower()
             for a in state.virtual_bank_accounts.values()
-        )  # fmt: skip
+        )
         if taken:
             return error(400, "An account with this name already exists on this wallet.")
     else:

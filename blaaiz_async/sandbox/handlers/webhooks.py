@@ -20,7 +20,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from ...validation import is_loopback_http
+from ...rules.base import is_loopback_http
 from ..state import NotFound, Record, SandboxState, new_id, now_iso
 from . import Call, Reply, body_of, error, handles, invalid, missing, parse_amount
 
