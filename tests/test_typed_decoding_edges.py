@@ -6,6 +6,7 @@ the fast path and the detailed one: the same answer, or the fast path gives up."
 
 from __future__ import annotations
 
+import gc
 import json
 from decimal import Decimal
 from typing import Any
@@ -215,3 +216,22 @@ def test_a_default_is_taken_as_it_is_on_every_path(missing: str) -> None:
     same(data, Probe)
     probe = fast_converter.structure(data, Probe)
     assert (probe.home, probe.tags, probe.kind) == (Leg(), [], "standard")
+
+
+@pytest.mark.parametrize("change", [{"note": None}, {"back": None}, {"from": None}, {}], ids=repr)
+def test_a_null_the_model_allows_takes_the_fast_path(change: dict[str, Any]) -> None:
+    raw = raw_of({**BASE, **change})
+    assert fast(PROBE, raw) == detailed(PROBE, raw) != "gave up"
+
+
+@pytest.mark.parametrize("good", [True, False])
+def test_the_collector_runs_again_after_a_large_body(good: bool) -> None:
+    """A body over the fast path's size is decoded with the collector paused: it is
+    resumed after, whether the body was an answer or not."""
+    r = ROUTES["wallets.list"]
+    item = {"id": "w" * 100, "currency": "NGN", "amount": "1.50"}
+    body = json.dumps({"data": [item] * 3000}).encode()
+    raw = body if good else body[:-1]
+    assert len(raw) > core.FAST_PATH_MAX and gc.isenabled()
+    assert (through_decode(r, raw) != "refused") is good
+    assert gc.isenabled()
