@@ -123,7 +123,7 @@ WITH_PARAMS = sorted(name for name, route in ROUTES.items() if route.params)
 
 
 @pytest.mark.parametrize("name", WITH_PARAMS)
-@pytest.mark.parametrize("bad", ["", "   ", ".", "..", None])
+@pytest.mark.parametrize("bad", ["", "   ", ".", "..", " .. ", "\t.\n", None])
 def test_every_path_parameter_is_checked(name: str, bad: str | None) -> None:
     route = ROUTES[name]
     for param in route.params:

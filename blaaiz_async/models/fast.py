@@ -50,17 +50,22 @@ def make_structure_fn(
         var = f"v{i}"
         namespace[f"h{i}"] = hook_for(inner)
         namespace[f"t{i}"] = inner
+        lines.append(f"    {var} = g({name!r}, M)")
         if a.default is attrs.NOTHING:
-            lines += [f"    {var} = g({name!r}, M)", f"    if {var} is M: raise KeyError({name!r})"]
-        elif isinstance(a.default, attrs.Factory):  # type: ignore[arg-type]
-            namespace[f"f{i}"] = a.default.factory
-            lines += [f"    {var} = g({name!r}, M)", f"    if {var} is M: {var} = f{i}()"]
-        else:
-            namespace[f"d{i}"] = a.default
-            lines.append(f"    {var} = g({name!r}, d{i})")
+            lines.append(f"    if {var} is M: raise KeyError({name!r})")
+            branch = "if"
+        else:  # a default is the model's own value, never structured (as cattrs does)
+            if isinstance(a.default, attrs.Factory):  # type: ignore[arg-type]
+                namespace[f"f{i}"] = a.default.factory
+                default = f"f{i}()"
+            else:
+                namespace[f"d{i}"] = a.default
+                default = f"d{i}"
+            lines.append(f"    if {var} is M: {var} = {default}")
+            branch = "elif"
         check = inline_check(var, inner)
         guard = f"{var} is not None and " if optional else ""
-        lines.append(f"    if {guard}{check}: {var} = h{i}({var}, t{i})")
+        lines.append(f"    {branch} {guard}{check}: {var} = h{i}({var}, t{i})")
         namespace[f"s{i}"] = getattr(cls, a.name).__set__
         args.append(f"    s{i}(obj, {var})")
     # Built like attrs' own __init__ would, minus its keyword parsing (half the cost of a

@@ -146,8 +146,10 @@ def _mirror(
             namespace[f"h{i}"] = hook_for(inner)
             namespace[f"t{i}"] = inner
             lines.append(f"    {var} = s.{a.name}")
+            branch = "elif"  # a default is the model's own value, never structured
             if required:
                 lines.append(f"    if {var} is U: raise KeyError({wire!r})")
+                branch = "if"
             elif isinstance(a.default, attrs.Factory):  # type: ignore[arg-type]
                 namespace[f"f{i}"] = a.default.factory
                 lines.append(f"    if {var} is U: {var} = f{i}()")
@@ -156,7 +158,7 @@ def _mirror(
                 lines.append(f"    if {var} is U: {var} = d{i}")
             guard = f"{var} is not None and " if optional else ""
             lines += [
-                f"    if {guard}{inline_check(var, inner)}: {var} = h{i}({var}, t{i})",
+                f"    {branch} {guard}{inline_check(var, inner)}: {var} = h{i}({var}, t{i})",
                 f"    s{i}(obj, {var})",
             ]
         renamed = wire if wire != a.name else None

@@ -373,7 +373,9 @@ def request_body(
                 field=sorted(given)[0],
             )
         given = {k: v for k, v in request.items() if nulls or v is not None}
-    extra = given.pop(EXTRA_BODY, None) or {}
+    extra = given.pop(EXTRA_BODY, None)
+    if extra is None:  # not ``or {}``: an empty list or string is a mistake, refused below
+        extra = {}
     unknown = [name for name in given if name not in spec.fields]
     if unknown:
         name = unknown[0]
