@@ -86,3 +86,23 @@ async def test_a_store_that_breaks_after_start_still_degrades_with_one_warning(
             folder.chmod(0o700)
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "unavailable" in warnings[0], warnings
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["redis://user:hunter2/x@host:6379/0", "redis://user:hun/ter2@host:6379/0",
+     "redis://user:hun?ter2@host:6379/0", "redis://user:hun#ter2@host:6379/0",
+     "redis://:hunter2/x@host:6379/0", "redis://us/er:hunter2@host:6379/0"],
+)  # fmt: skip
+def test_a_password_with_an_unencoded_reserved_character_is_not_quoted_either(url: str) -> None:
+    # The parser ends the host part at the / ? or #, so part of the password becomes the
+    # "port" it complains about, or the database path.
+    with pytest.raises(ConfigurationError, match="percent-encode") as info:
+        RedisTokenStore.from_url(url)
+    for piece in ("hunter2", "hun", "ter2"):
+        assert piece not in str(info.value), str(info.value)
+
+
+def test_a_valid_url_with_an_encoded_password_is_shown_redacted() -> None:
+    store = RedisTokenStore.from_url("redis://user:hun%2Fter2@host:6379/0")
+    assert "hun" not in repr(store) and "ter2" not in repr(store)
