@@ -457,3 +457,120 @@ async def test_two_rotations_in_quick_succession_end_on_the_last_secret(
         write_credentials(creds, cid, third)
         assert await client.wallets.list()
         assert sandbox.count("oauth.token", 401) == 2  # the first secret once, the second once
+
+
+async def test_after_recovery_the_source_is_not_read_again_for_every_token(
+    sandbox: Sandbox,
+) -> None:
+    cid, old = sandbox.add_client()
+    secret = {"value": old}
+    reads = 0
+
+    def vault() -> tuple[str, str]:
+        nonlocal reads
+        reads += 1
+        return cid, secret["value"]
+
+    async with BlaaizClient(
+        credentials=vault, base_url=sandbox.url, rate_limit=None, transport=sandbox.transport()
+    ) as client:
+        assert await client.wallets.list()
+        secret["value"] = sandbox.rotate_secret(cid)
+        assert await client.wallets.list()  # refused, read again, recovered
+        assert reads == 2
+        provider = client.token_provider
+        assert isinstance(provider, ClientCredentialsProvider)
+        for _ in range(3):  # three more tokens, each one asked for with the new secret
+            await provider.invalidate(await provider.get_token())
+            assert await client.wallets.list()
+    assert reads == 2
+    assert sandbox.count("oauth.token", 401) == 1
+
+
+async def test_a_rotated_secret_and_refused_default_scopes_in_the_very_first_token_request(
+    tmp_path: Path,
+) -> None:
+    async with Sandbox(strict_scopes=True) as sb:
+        cid, old = sb.add_client("read-only")
+        creds = tmp_path / "creds.json"
+        write_credentials(creds, cid, old)
+        client = BlaaizClient(
+            credentials=FileCredentials(creds), base_url=sb.url, transport=sb.transport(),
+            rate_limit=None,
+        )  # fmt: skip
+        try:
+            write_credentials(creds, cid, sb.rotate_secret(cid))  # before the first call
+            assert await client.wallets.list()  # invalid_client, re-read, invalid_scope, ok
+        finally:
+            await client.aclose()
+        assert sb.count("oauth.token", 401) == 1 and sb.count("oauth.token", 400) == 1
+
+
+async def test_an_async_source_without_a_rate_limit_or_async_with_is_read_by_the_first_call(
+    sandbox: Sandbox,
+) -> None:
+    cid, secret = sandbox.add_client()
+
+    async def vault() -> tuple[str, str]:
+        return cid, secret
+
+    client = BlaaizClient(
+        credentials=vault, base_url=sandbox.url, rate_limit=None, transport=sandbox.transport()
+    )
+    try:
+        assert await client.wallets.list()
+    finally:
+        await client.aclose()
+
+
+async def test_an_async_source_spends_the_same_rate_budget_as_a_sync_one_of_its_client(
+    sandbox: Sandbox,
+) -> None:
+    cid, secret = sandbox.add_client()
+
+    async def vault() -> tuple[str, str]:
+        return cid, secret
+
+    sync = BlaaizClient(credentials=lambda: (cid, secret), base_url=sandbox.url,
+                        transport=sandbox.transport())  # fmt: skip
+    late = BlaaizClient(credentials=vault, base_url=sandbox.url, transport=sandbox.transport())
+    try:
+        assert await sync.wallets.list() and await late.wallets.list()
+        # The gate of each names the account by its client id (hashed), not by its kind.
+        assert repr(sync._pipeline.gate) in repr(late._pipeline.gate)
+    finally:
+        await sync.aclose()
+        await late.aclose()
+
+
+async def test_a_grace_rotation_to_another_client_drops_the_old_clients_shared_token(
+    tmp_path: Path,
+) -> None:
+    """The dashboard may refuse the old secret while its tokens stay valid for a while: the
+    token found refused at a proactive refresh is dropped from the shared store too."""
+    async with Sandbox(token_ttl=4.0) as sb:
+        old_cid, old_secret = sb.add_client()
+        new_cid, new_secret = sb.add_client()
+        creds = tmp_path / "creds.json"
+        store_path = tmp_path / "tokens" / "t.json"
+        write_credentials(creds, old_cid, old_secret)
+        async with BlaaizClient(
+            credentials=FileCredentials(creds), base_url=sb.url, rate_limit=None,
+            token_store=FileTokenStore(store_path), transport=sb.transport(),
+        ) as client:  # fmt: skip
+            provider = client.token_provider
+            assert isinstance(provider, ClientCredentialsProvider)
+            first = await provider.get_token()
+            old_key = provider.cache_key
+            assert old_key in json.loads(store_path.read_text())
+            sb.state.credentials[old_cid].client_secret = "sbxsec_replaced"  # tokens kept
+            write_credentials(creds, new_cid, new_secret)
+            while not first.needs_refresh():
+                await asyncio.sleep(0.05)
+            assert await client.wallets.list()  # served by the old token; a refresh starts
+            while provider.client_id != new_cid or provider.cache_key not in json.loads(
+                store_path.read_text()
+            ):
+                await asyncio.sleep(0.05)
+        stored = json.loads(store_path.read_text())
+        assert old_key not in stored and first.value not in json.dumps(stored)
