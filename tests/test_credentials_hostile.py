@@ -574,3 +574,33 @@ async def test_a_grace_rotation_to_another_client_drops_the_old_clients_shared_t
                 await asyncio.sleep(0.05)
         stored = json.loads(store_path.read_text())
         assert old_key not in stored and first.value not in json.dumps(stored)
+
+
+async def test_a_hung_sync_source_occupies_one_worker_thread_not_one_per_refusal(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(provider_module, "NEGATIVE_CACHE_SECONDS", 0.0)
+    cid, secret = sandbox.add_client()
+    release = threading.Event()
+    reads = 0
+
+    def vault() -> tuple[str, str]:
+        nonlocal reads
+        reads += 1
+        if reads > 1:
+            release.wait(60)
+        return cid, secret
+
+    try:
+        async with BlaaizClient(
+            credentials=vault, base_url=sandbox.url, transport=sandbox.transport(),
+            rate_limit=None, timeout=0.3,
+        ) as client:  # fmt: skip
+            assert await client.wallets.list()
+            sandbox.rotate_secret(cid)
+            for _ in range(4):  # each refused: the first re-read hangs, the others wait on it
+                with pytest.raises(TokenError):
+                    await asyncio.wait_for(client.wallets.list(), 60)
+            assert reads == 2  # before: one more hung thread per refusal
+    finally:
+        release.set()

@@ -195,6 +195,7 @@ class CredentialReader:
             )
         self.source = source
         self.timeout = timeout
+        self._thread_busy = False  # a read is running in a worker thread
         self.current: tuple[str, Secret] | None = None
         self.reads = 0  # successful reads, for tests and diagnostics
 
@@ -249,7 +250,7 @@ class CredentialReader:
                 if self.is_async or isinstance(self.source, EnvCredentials):
                     result: Any = self._call()  # the environment is in memory; async awaits
                 else:
-                    result = await asyncio.to_thread(self._call)  # it may block: off the loop
+                    result = await self._in_thread()  # it may block: off the loop
                 if inspect.isawaitable(result):
                     result = await self._await(result)
         except TimeoutError:
@@ -262,6 +263,24 @@ class CredentialReader:
             return self._checked(result)
         finally:
             del result  # a refused pair must not stay in this frame's locals either
+
+    async def _in_thread(self) -> Any:
+        # A read that timed out still occupies its worker thread until the source returns;
+        # starting another one on every refusal would fill the default executor, which the
+        # file stores and the rest of the program share. One at a time, then.
+        if self._thread_busy:
+            raise CredentialsError(
+                f"credentials source {self._name()} has not returned from the last read yet"
+            )
+        self._thread_busy = True
+
+        def call() -> Any:
+            try:
+                return self._call()
+            finally:
+                self._thread_busy = False
+
+        return await asyncio.to_thread(call)
 
     async def _await(self, pending: Awaitable[Any]) -> Any:
         failure: str | None = None
