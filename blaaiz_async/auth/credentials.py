@@ -316,10 +316,10 @@ class CredentialReader:
 
 
 __all__ = [
+    "DEFAULT_READ_TIMEOUT",
     "CredentialPair",
     "CredentialReader",
     "CredentialSource",
-    "DEFAULT_READ_TIMEOUT",
     "EnvCredentials",
     "FileCredentials",
     "Secret",

@@ -47,10 +47,10 @@ import hashlib
 import hmac
 import logging
 import random
+import re
 import secrets
 import threading
 import time
-import re
 import urllib.parse
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Mapping
