@@ -604,3 +604,28 @@ async def test_a_hung_sync_source_occupies_one_worker_thread_not_one_per_refusal
             assert reads == 2  # before: one more hung thread per refusal
     finally:
         release.set()
+
+
+async def test_a_refusal_reads_the_source_once_even_when_it_gave_another_refused_secret(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(provider_module, "NEGATIVE_CACHE_SECONDS", 0.0)
+    cid, first = sandbox.add_client()
+    answers = [first]
+    reads = 0
+
+    def vault() -> tuple[str, str]:
+        nonlocal reads
+        reads += 1
+        return cid, answers[-1]
+
+    async with BlaaizClient(
+        credentials=vault, base_url=sandbox.url, rate_limit=None, transport=sandbox.transport()
+    ) as client:
+        assert await client.wallets.list()
+        sandbox.rotate_secret(cid)
+        answers.append("sbxsec_also_wrong")  # the vault has a new secret, not the right one
+        with pytest.raises(TokenError):
+            await client.wallets.list()  # refused, read (new), refused again: one read
+        assert reads == 2
+        assert sandbox.count("oauth.token", 401) == 2
