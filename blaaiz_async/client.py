@@ -214,6 +214,8 @@ class BlaaizClient:
         return self._auth.provider if isinstance(self._auth, TokenAuth) else None
 
     def __repr__(self) -> str:
+        if "_auth" not in self.__dict__:  # shown in the frames of an error its __init__ raised
+            return f"BlaaizClient(base_url={getattr(self, 'base_url', None)!r}, <not constructed>)"
         client_id = getattr(self._provider, "client_id", None)
         scopes = f", scopes={format_scopes(self.scopes)!r}" if self.scopes is not None else ""
         who = f", client_id={client_id!r}" if client_id else ""
@@ -393,6 +395,7 @@ class _GateAfterCredentials(RateGate):
     async def _real(self) -> RateGate:
         if self._gate is None:
             await self._provider.ensure_credentials()
+        if self._gate is None:  # not made meanwhile by a caller that read them too
             account = f"client:{self._provider.client_id}"
             self._token_auth.account = account
             self._gate = RateGate(self._provider.store, f"{self._base_url}|{account}", self.limit)

@@ -5,6 +5,7 @@ later still degrades to a per-process token."""
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,48 @@ async def test_a_store_that_breaks_after_start_still_degrades_with_one_warning(
             folder.chmod(0o700)
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "unavailable" in warnings[0], warnings
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["redis://user:hunter2/x@host:6379/0", "redis://user:hun/ter2@host:6379/0",
+     "redis://user:hun?ter2@host:6379/0", "redis://user:hun#ter2@host:6379/0",
+     "redis://:hunter2/x@host:6379/0", "redis://us/er:hunter2@host:6379/0"],
+)  # fmt: skip
+def test_a_password_with_an_unencoded_reserved_character_is_not_quoted_either(url: str) -> None:
+    # The parser ends the host part at the / ? or #, so part of the password becomes the
+    # "port" it complains about, or the database path.
+    with pytest.raises(ConfigurationError, match="percent-encode") as info:
+        RedisTokenStore.from_url(url)
+    for piece in ("hunter2", "hun", "ter2"):
+        assert piece not in str(info.value), str(info.value)
+
+
+def test_a_valid_url_with_an_encoded_password_is_shown_redacted() -> None:
+    store = RedisTokenStore.from_url("redis://user:hun%2Fter2@host:6379/0")
+    assert "hun" not in repr(store) and "ter2" not in repr(store)
+
+
+def test_an_ancestor_that_is_a_file_is_named_as_such(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    blocker.chmod(0o755)  # executable and writable: only its kind is wrong
+    with pytest.raises(ConfigurationError, match="is not a folder"):
+        client_on(FileTokenStore(blocker / "deeper" / "tokens.json"))
+
+
+def test_a_folder_others_can_write_is_refused_at_start(tmp_path: Path) -> None:
+    folder = tmp_path / "tokens"
+    folder.mkdir()
+    folder.chmod(0o777)
+    with pytest.raises(ConfigurationError, match="writable by group or others"):
+        client_on(FileTokenStore(folder / "t.json"))
+
+
+@pytest.mark.skipif(
+    not os.path.isdir("/proc/sys") or os.access("/proc/sys", os.W_OK),
+    reason="needs a folder this process cannot write, even as root",
+)
+def test_a_folder_this_process_cannot_write_is_refused_at_start() -> None:
+    with pytest.raises(ConfigurationError, match="not writable by this process"):
+        client_on(FileTokenStore("/proc/sys/blaaiz-test/tokens.json"))

@@ -20,6 +20,7 @@ import inspect
 import json
 import logging
 import os
+import stat
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -33,6 +34,10 @@ CredentialSource: TypeAlias = Callable[[], "CredentialPair | Awaitable[Credentia
 
 # A credentials file is two short strings; anything much larger is not one.
 _MAX_FILE_BYTES = 64 * 1024
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+# A read that takes longer than this (a hung secrets manager or network mount) counts as a
+# failed one, so no call waits on it for ever; the provider passes its token-request bound.
+DEFAULT_READ_TIMEOUT = 30.0
 
 
 class FileCredentials:
@@ -53,13 +58,19 @@ class FileCredentials:
         # Locals that held file text are deleted before raising: a frame's locals end up
         # in error reports, and a half-written file holds part of a secret.
         problem: str | None = None
+        regular = False
         try:
-            with open(self.path, "rb") as f:
-                raw = f.read(_MAX_FILE_BYTES + 1)
+            # Opened without blocking, and read only when it is a regular file: a FIFO at
+            # the path would hang the reader waiting for a writer, a device never ends.
+            with open(os.open(self.path, os.O_RDONLY | _O_NONBLOCK), "rb") as f:
+                regular = stat.S_ISREG(os.fstat(f.fileno()).st_mode)
+                raw = f.read(_MAX_FILE_BYTES + 1) if regular else b""
         except FileNotFoundError:
             problem = "does not exist"
         except OSError as exc:
             problem = f"cannot be read ({type(exc).__name__}: {exc.strerror or 'error'})"
+        if problem is None and not regular:
+            problem = "is not a regular file (a folder, a FIFO or a device?)"
         if problem is not None:
             raise CredentialsError(f"credentials file {self.path} {problem}")
         data: Any = None
@@ -171,17 +182,20 @@ class CredentialReader:
     """The credentials currently in use, and the source to read them again from.
 
     ``current`` is None until a read succeeded. ``read_now`` reads a synchronous source at
-    once (at construction); ``read`` reads any source from a coroutine (a synchronous
-    callable of the user's runs in a worker thread: it may be a network call).
+    once (at construction); ``read`` reads any source from a coroutine, within ``timeout``
+    seconds (a synchronous one other than ``EnvCredentials`` runs in a worker thread: a
+    callable of the user's may be a network call, a file may sit on a network mount).
     """
 
-    def __init__(self, source: CredentialSource) -> None:
+    def __init__(self, source: CredentialSource, *, timeout: float = DEFAULT_READ_TIMEOUT) -> None:
         if not callable(source):
             raise CredentialsError(
                 "credentials= takes FileCredentials(path), EnvCredentials(), or a callable "
                 f"returning (client_id, client_secret); got {type(source).__name__}"
             )
         self.source = source
+        self.timeout = timeout
+        self._thread_busy = False  # a read is running in a worker thread
         self.current: tuple[str, Secret] | None = None
         self.reads = 0  # successful reads, for tests and diagnostics
 
@@ -207,7 +221,10 @@ class CredentialReader:
             if inspect.iscoroutine(result):
                 result.close()
             return
-        self.current = self._checked(result)
+        try:
+            self.current = self._checked(result)
+        finally:
+            del result  # a refused pair must not stay in this frame's locals either
         self.reads += 1
 
     async def read(self) -> bool:
@@ -227,13 +244,43 @@ class CredentialReader:
         return previous is None or previous != pair
 
     async def _read_pair(self) -> tuple[str, Secret]:
-        if self.is_async or isinstance(self.source, FileCredentials | EnvCredentials):
-            result: Any = self._call()  # ours are local and quick; an async one awaits
-        else:
-            result = await asyncio.to_thread(self._call)  # yours may be a network call
-        if inspect.isawaitable(result):
-            result = await self._await(result)
-        return self._checked(result)
+        late = False
+        try:
+            async with asyncio.timeout(self.timeout):
+                if self.is_async or isinstance(self.source, EnvCredentials):
+                    result: Any = self._call()  # the environment is in memory; async awaits
+                else:
+                    result = await self._in_thread()  # it may block: off the loop
+                if inspect.isawaitable(result):
+                    result = await self._await(result)
+        except TimeoutError:
+            late = True
+        if late:  # raised outside the handler: no chained traceback to keep
+            raise CredentialsError(
+                f"credentials source {self._name()} did not answer within {self.timeout:g} s"
+            )
+        try:
+            return self._checked(result)
+        finally:
+            del result  # a refused pair must not stay in this frame's locals either
+
+    async def _in_thread(self) -> Any:
+        # A read that timed out still occupies its worker thread until the source returns;
+        # starting another one on every refusal would fill the default executor, which the
+        # file stores and the rest of the program share. One at a time, then.
+        if self._thread_busy:
+            raise CredentialsError(
+                f"credentials source {self._name()} has not returned from the last read yet"
+            )
+        self._thread_busy = True
+
+        def call() -> Any:
+            try:
+                return self._call()
+            finally:
+                self._thread_busy = False
+
+        return await asyncio.to_thread(call)
 
     async def _await(self, pending: Awaitable[Any]) -> Any:
         failure: str | None = None
@@ -269,6 +316,7 @@ class CredentialReader:
 
 
 __all__ = [
+    "DEFAULT_READ_TIMEOUT",
     "CredentialPair",
     "CredentialReader",
     "CredentialSource",

@@ -190,8 +190,9 @@ class ClientCredentialsProvider:
                     "pass either credentials= (a source read again when the secret is "
                     "rotated) or client_id and client_secret, not both"
                 )
-            self._reader = CredentialReader(credentials)
-            self._reader.read_now()  # a bad synchronous source fails here, at start
+            # A hung source (a secrets manager that never answers) fails like a token
+            # request would, instead of holding every call and the store's refresh lock.
+            self._reader = CredentialReader(credentials, timeout=min(timeout, TOKEN_FETCH_DEADLINE))
         elif client_id and client_secret:
             self._static = (client_id, Secret(client_secret))  # never a plain str in locals
         else:
@@ -215,6 +216,7 @@ class ClientCredentialsProvider:
         # store still serves one because its discard has not landed yet.
         self._rejected: collections.deque[str] = collections.deque(maxlen=16)
         self._refresh = SingleFlight[AccessToken]()
+        self._first_read = SingleFlight[None]()
         self._background_after = 0.0
         self._background: set[asyncio.Task[Any]] = set()
         self._store_down = False
@@ -222,6 +224,10 @@ class ClientCredentialsProvider:
         self.token_requests = 0  # how many times this process called /oauth/token
         self._failed: tuple[TokenError, float] | None = None  # the last failure, until when
         self._telemetry = TokenTelemetry(hooks, base_url=self.base_url)
+        if self._reader is not None:
+            # A bad synchronous source fails here, at start; last, so that the frames of
+            # its error show a whole provider.
+            self._reader.read_now()
 
     def __repr__(self) -> str:
         return (
@@ -259,9 +265,25 @@ class ClientCredentialsProvider:
 
     async def ensure_credentials(self) -> None:
         """Read an async credentials source that was never read (a bad one raises
-        ``CredentialsError``, a ``ConfigurationError``); a no-op otherwise."""
+        ``CredentialsError``, a ``ConfigurationError``); a no-op otherwise.
+
+        One read at a time per loop, and a failed one is the answer for
+        ``NEGATIVE_CACHE_SECONDS``: the rate gate reads the source before any token is
+        asked for, so without this every call would go to the source while it fails."""
         if self._credentials is None and self._reader is not None:
+            await self._first_read.run(self._read_first)
+
+    async def _read_first(self) -> None:
+        if self._credentials is not None or self._reader is None:
+            return
+        failed = self._failed
+        if failed is not None and time.monotonic() < failed[1]:
+            raise copy.copy(failed[0])
+        try:
             await self._reader.read()
+        except TokenError as exc:  # CredentialsError
+            self._failed = (exc, time.monotonic() + NEGATIVE_CACHE_SECONDS)
+            raise
 
     # -- the TokenProvider protocol ------------------------------------------------------
 

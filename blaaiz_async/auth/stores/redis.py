@@ -47,6 +47,7 @@ import hashlib
 import hmac
 import logging
 import random
+import re
 import secrets
 import threading
 import time
@@ -197,7 +198,14 @@ def jitter(delay: float) -> float:
 
 
 def redact_url(url: str) -> str:
-    """``url`` with any password (userinfo or ``?password=``) replaced by ``***``."""
+    """``url`` with any password (userinfo or ``?password=``) replaced by ``***``.
+
+    A password holding an unencoded ``/``, ``?`` or ``#`` ends the parser's host part early,
+    so the userinfo is found in the text instead: everything up to the last ``@``."""
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, after = rest.rpartition("@")
+    if sep and at and any(c in userinfo for c in "/?#"):
+        return redact_url(f"{scheme}://***@{after}")
     try:
         parts = urllib.parse.urlsplit(url)
     except ValueError:
@@ -214,6 +222,19 @@ def redact_url(url: str) -> str:
             [(k, "***" if "pass" in k.lower() else v) for k, v in pairs], safe="*"
         )
     return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def _unquoting(url: str, problem: str) -> str:
+    """``problem`` (a parser's complaint about ``url``), unless it may quote a piece of the
+    URL's user name or password: a password with an unencoded ``/`` makes the parser take
+    part of it for the port ("could not be cast to integer value as '<password>'")."""
+    userinfo = url.partition("://")[2].rpartition("@")[0]
+    if any(part and part in problem for part in re.split(r"[:/?#]", userinfo)):
+        return (
+            "it cannot be parsed; percent-encode any / ? # @ or : in the user name or "
+            "password (urllib.parse.quote(password, safe=''))"
+        )
+    return problem
 
 
 def _url_problem(url: str) -> str | None:
@@ -381,7 +402,9 @@ class RedisTokenStore:
         except ValueError as exc:
             problem = str(exc)
         if problem is not None:
-            raise ConfigurationError(f"invalid Redis URL {redact_url(url)!r}: {problem}")
+            raise ConfigurationError(
+                f"invalid Redis URL {redact_url(url)!r}: {_unquoting(url, problem)}"
+            )
         return cls(_factory=factory, _url=url, **options)
 
     def __repr__(self) -> str:
