@@ -73,6 +73,8 @@ def test_the_environment_wins_over_the_file_and_only_blaaiz_names_are_read(
         (429, None, "unavailable"),
         (503, None, "unavailable"),
         (400, "unsupported_grant_type", "other"),
+        (404, None, "not_found"),
+        (405, None, "not_found"),
         (None, None, "unreachable"),
     ],
 )
@@ -91,3 +93,11 @@ def test_the_causes_name_what_a_person_can_check() -> None:
     assert any("allow-listed" in line for line in lines)
     down = TokenError("could not reach the token endpoint: connection refused (x:1)")
     assert explain(down, "http://x:1")[0] == "cannot reach http://x:1: connection refused (x:1)"
+
+
+def test_a_token_endpoint_that_is_not_there_points_at_the_url() -> None:
+    """A 404 comes from a URL that is not the API's (a path appended to the origin, a web
+    page): the causes are about the URL, not about the secret."""
+    lines = explain(TokenError("HTTP 404", status=404), "https://api-dev.blaaiz.com/api/external")
+    assert any("BLAAIZ_BASE_URL" in line and "/api/external" in line for line in lines), lines
+    assert not any("secret" in line for line in lines), lines
