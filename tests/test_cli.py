@@ -156,6 +156,13 @@ def test_a_malformed_env_file_names_its_line(tmp_path: Path) -> None:
     assert_refused(run_cli("token", cwd=tmp_path), ".env line 3 is not KEY=VALUE")
 
 
+def test_an_env_file_that_is_not_text_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_bytes(b"\xff\xfe\x00B\x00")  # UTF-16, as some editors save
+    done = run_cli("token", cwd=tmp_path)
+    assert_refused(done, ".env is not UTF-8 text (byte 0xff at offset 0)", lines=1)
+    assert "unexpected" not in done.stderr
+
+
 # -- scopes ---------------------------------------------------------------------------------
 
 

@@ -49,6 +49,17 @@ def test_env_lines_it_does_not_understand_are_refused(text: str, reason: str) ->
         parse_env(text)
 
 
+def test_a_file_that_is_not_utf8_is_refused_with_where(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_bytes(b"BLAAIZ_CLIENT_ID=caf\xe9\n")
+    with pytest.raises(EnvFileError, match=r"is not UTF-8 text \(byte 0xe9 at offset 20\)"):
+        load_env_file(path, {})
+    path.write_bytes(b"\xef\xbb\xbfBLAAIZ_CLIENT_ID=bom\n")  # a byte-order mark is fine
+    environ: dict[str, str] = {}
+    assert load_env_file(path, environ) == ["BLAAIZ_CLIENT_ID"]
+    assert environ == {"BLAAIZ_CLIENT_ID": "bom"}
+
+
 def test_the_environment_wins_over_the_file_and_only_blaaiz_names_are_read(
     tmp_path: Path,
 ) -> None:
