@@ -112,6 +112,8 @@ def assert_refused(done: subprocess.CompletedProcess[str], reason: str, *, lines
         (["demo", "--payouts", "many"], "not a whole number"),
         (["demo", "--token-ttl", "0"], "positive number of seconds"),
         (["demo", "--rate-window", "inf"], "positive number of seconds"),
+        (["demo", "--token-ttl", "1e308"], "at most 315360000 seconds"),
+        (["sandbox", "--port", "0", "--token-ttl", "1e308"], "at most 315360000 seconds"),
         (["demo", "--store", "redis", "--redis-url", "not-a-url"], "redis://"),
         (["demo", "--redis-url", "redis://127.0.0.1:1/0"], "for --store redis"),
         (["demo", "--store", "memory", "--fault", "kill-store"], "shared store"),

@@ -37,6 +37,7 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "show_default": True, "max_con
 DEBUG_ENV = "BLAAIZ_CLI_DEBUG"
 MAX_PROCESSES = 64
 MAX_CONCURRENCY = 10_000
+MAX_TOKEN_TTL = 10 * 365 * 24 * 3600.0  # the sandbox's own limit (sandbox/state.py)
 
 
 if TYPE_CHECKING:
@@ -70,12 +71,12 @@ class Count(_IntParam):
 
 
 class Seconds(_FloatParam):
-    """A positive, finite number of seconds (``zero_ok``: zero too)."""
+    """A positive, finite number of seconds (``zero_ok``: zero too; at most ``high``)."""
 
     name = "S"
 
-    def __init__(self, *, zero_ok: bool = False) -> None:
-        self.zero_ok = zero_ok
+    def __init__(self, *, zero_ok: bool = False, high: float | None = None) -> None:
+        self.zero_ok, self.high = zero_ok, high
 
     def convert(
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
@@ -88,6 +89,8 @@ class Seconds(_FloatParam):
         if not (low_ok and math.isfinite(seconds)):
             what = "zero or more" if self.zero_ok else "a positive number of"
             self.fail(f"must be {what} seconds, got {value}", param, ctx)
+        if self.high is not None and seconds > self.high:
+            self.fail(f"must be at most {self.high:.0f} seconds, got {value}", param, ctx)
         return seconds
 
 
@@ -181,7 +184,12 @@ def _console(*, stderr: bool = False) -> Console:
     help="requests per window per account: the sandbox enforces it, the clients budget it",
 )
 @click.option("--rate-window", type=Seconds(), default=10.0, help="the rate limit's window")
-@click.option("--token-ttl", type=Seconds(), default=3600.0, help="lifetime of sandbox tokens")
+@click.option(
+    "--token-ttl",
+    type=Seconds(high=MAX_TOKEN_TTL),
+    default=3600.0,
+    help="lifetime of sandbox tokens",
+)
 @click.option(
     "--latency",
     type=Seconds(zero_ok=True),
@@ -247,7 +255,9 @@ def demo(
     default=None,
     help="scopes or a bundle the credential holds [default: every scope]",
 )
-@click.option("--token-ttl", type=Seconds(), default=3600.0, help="lifetime of tokens")
+@click.option(
+    "--token-ttl", type=Seconds(high=MAX_TOKEN_TTL), default=3600.0, help="lifetime of tokens"
+)
 @click.option(
     "--rate-limit",
     type=Count(1),
