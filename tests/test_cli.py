@@ -153,6 +153,18 @@ def test_an_unreachable_api_names_the_url_and_the_cause(tmp_path: Path) -> None:
     assert "s3cr3t" not in done.stderr + done.stdout
 
 
+def test_a_warning_is_one_line_without_the_sdks_source(tmp_path: Path) -> None:
+    """Plain http:// to another host warns: the user sees the warning, not a file of the
+    SDK and the line of code that issued it."""
+    env = clean_env(BLAAIZ_CLIENT_ID="cid", BLAAIZ_CLIENT_SECRET="s3cr3t")
+    done = run_cli(
+        "token", "--base-url", "http://192.0.2.1", "--timeout", "0.5", cwd=tmp_path, env=env
+    )
+    lines = done.stderr.splitlines()
+    assert lines[0].startswith("warning: base_url 'http://192.0.2.1' is plain http://"), lines
+    assert not any("BlaaizClient(" in line or ".py:" in line for line in lines), lines
+
+
 def test_a_malformed_env_file_names_its_line(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("# ok\nBLAAIZ_CLIENT_ID=x\nthis is not a setting\n")
     assert_refused(run_cli("token", cwd=tmp_path), ".env line 3 is not KEY=VALUE")

@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -94,11 +95,25 @@ class Seconds(_FloatParam):
         return seconds
 
 
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """A warning as one line, without the SDK's file name and source line."""
+    click.echo(f"warning: {message}", err=True)
+
+
 def run(argv: Sequence[str] | None) -> int:
     """Parse and run; every error becomes a message and an exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        result = cli.main(args=args, prog_name="blaaiz-async", standalone_mode=False)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            result = cli.main(args=args, prog_name="blaaiz-async", standalone_mode=False)
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
