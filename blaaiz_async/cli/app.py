@@ -425,7 +425,11 @@ async def _until_stopped() -> None:
     show_envvar=True,
     default="development",
 )
-@click.option("--scopes", default=None, help="scopes or a bundle [default: all it holds]")
+@click.option(
+    "--scopes",
+    default=None,
+    help="scopes or a bundle [default: full-access, or all it holds when it holds less]",
+)
 @click.option("--show-token", is_flag=True, help="print the token itself (a secret)")
 @click.option("--timeout", type=Seconds(), default=15.0, help="give up after this long")
 def token(
