@@ -196,6 +196,29 @@ def test_scopes_check_shows_the_route(tmp_path: Path) -> None:
     assert lines["bundles"] == "full-access, payouts"
 
 
+@pytest.mark.parametrize(
+    ("official", "ours", "request_line"),
+    [
+        ("collections.initiate", "collections.create", "POST /api/external/collection"),
+        ("payouts.initiate", "payouts.create", "POST /api/external/payout"),
+        (
+            "signa.create_session",
+            "compliance.create_session",
+            "POST /api/external/compliance/kyc/sessions",
+        ),
+    ],
+)
+def test_scopes_check_takes_the_official_sdks_names(
+    official: str, ours: str, request_line: str, tmp_path: Path
+) -> None:
+    """Code moving from the official Python SDK names its methods: they are looked up too."""
+    done = run_cli("scopes", "check", official, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = dict(line.split(None, 1) for line in done.stdout.splitlines())
+    assert lines["route"] == f"{ours} (the official Python SDK's {official})"
+    assert lines["request"] == request_line
+
+
 # -- sandbox and token ----------------------------------------------------------------------
 
 

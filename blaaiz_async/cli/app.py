@@ -535,11 +535,30 @@ def scopes(ctx: click.Context) -> None:
     console.print(bundles)
 
 
+def _our_name(official: str) -> str | None:
+    """The route named by an alias such as the official Python SDK's
+    ``collections.initiate`` or ``signa.create_session``; None when there is none."""
+    from ..client import BlaaizClient
+    from ..resources.base import Resource
+
+    group, _, method = official.partition(".")
+    group = "compliance" if group == "signa" else group
+    client = object.__new__(BlaaizClient)  # only its resources: no pipeline, no I/O
+    client._bind(None)  # type: ignore[arg-type]
+    resource = vars(client).get(group)
+    if not isinstance(resource, Resource) or method.startswith("_"):
+        return None
+    name = getattr(getattr(type(resource), method, None), "__name__", None)
+    ours = f"{group}.{name}"
+    return ours if name and ours != official and ours in ROUTES else None
+
+
 @scopes.command(context_settings=CONTEXT)
 @click.argument("route")
 def check(route: str) -> int:
-    """Method, path and required scopes of ROUTE (e.g. payouts.create), and its bundles."""
-    found = ROUTES.get(route)
+    """Method, path and required scopes of ROUTE (e.g. payouts.create), and its bundles.
+    The official Python SDK's names (collections.initiate, signa.create_session) work too."""
+    found = ROUTES.get(route) or ROUTES.get(_our_name(route) or "")
     if found is None:
         names = list(ROUTES)
         close = difflib.get_close_matches(route, names, n=5, cutoff=0.5)
@@ -547,7 +566,8 @@ def check(route: str) -> int:
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise click.ClickException(f"no route named {route!r}{hint}")
     needed = found.scopes
-    click.echo(f"route        {found.name}")
+    alias = f" (the official Python SDK's {route})" if found.name != route else ""
+    click.echo(f"route        {found.name}{alias}")
     click.echo(f"request      {found.method} {found.path}")
     if found.summary:
         click.echo(f"what         {found.summary}")
