@@ -165,6 +165,18 @@ def test_a_warning_is_one_line_without_the_sdks_source(tmp_path: Path) -> None:
     assert not any("BlaaizClient(" in line or ".py:" in line for line in lines), lines
 
 
+def test_a_misspelt_setting_in_the_env_file_is_named(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        "BLAAIZ_CLIENTID=x\nBLAAIZ_CLIENT_SECRET=y\nBLAAIZ_SANDBOX_WALLET_NGN=w\n"
+    )
+    done = run_cli("token", cwd=tmp_path)
+    assert_refused(done, "BLAAIZ_CLIENT_ID is not set", lines=2)
+    lines = done.stderr.splitlines()
+    assert lines[0] == (
+        "warning: .env sets BLAAIZ_CLIENTID, which no command reads; did you mean BLAAIZ_CLIENT_ID?"
+    )
+
+
 def test_a_malformed_env_file_names_its_line(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("# ok\nBLAAIZ_CLIENT_ID=x\nthis is not a setting\n")
     assert_refused(run_cli("token", cwd=tmp_path), ".env line 3 is not KEY=VALUE")

@@ -39,6 +39,15 @@ DEBUG_ENV = "BLAAIZ_CLI_DEBUG"
 MAX_PROCESSES = 64
 MAX_CONCURRENCY = 10_000
 MAX_TOKEN_TTL = 10 * 365 * 24 * 3600.0  # the sandbox's own limit (sandbox/state.py)
+# The BLAAIZ_* settings the commands read (the client reads the first five).
+SETTINGS = (
+    "BLAAIZ_CLIENT_ID",
+    "BLAAIZ_CLIENT_SECRET",
+    "BLAAIZ_BASE_URL",
+    "BLAAIZ_ENVIRONMENT",
+    "BLAAIZ_API_KEY",
+    "BLAAIZ_WEBHOOK_SECRET",
+)
 
 
 if TYPE_CHECKING:
@@ -145,7 +154,8 @@ def run(argv: Sequence[str] | None) -> int:
     "[default: .env in this folder, if there is one]",
 )
 def cli(env_file: Path | None) -> None:
-    """The Blaaiz SDK's command line: a demo, a local sandbox, token and scope checks.
+    """The Blaaiz SDK's command line: a demo, a local sandbox, token, scope and webhook
+    checks.
 
     Settings come from flags, then BLAAIZ_* environment variables, then a .env file.
     """
@@ -153,13 +163,20 @@ def cli(env_file: Path | None) -> None:
     if env_file is None and not path.is_file():
         return
     try:
-        load_env_file(path)
+        added = load_env_file(path)
     except OSError as exc:
         raise click.BadParameter(
             f"cannot read {path}: {exc.strerror or type(exc).__name__}", param_hint="--env-file"
         ) from None
     except EnvFileError as exc:
         raise click.ClickException(str(exc)) from None
+    for name in added:  # a near miss of a setting is a typo: say so, or it is silently unset
+        close = difflib.get_close_matches(name, SETTINGS, n=1, cutoff=0.8)
+        if name not in SETTINGS and close and close[0] not in os.environ:
+            click.echo(
+                f"warning: {path} sets {name}, which no command reads; did you mean {close[0]}?",
+                err=True,
+            )
 
 
 def _console(*, stderr: bool = False) -> Console:
