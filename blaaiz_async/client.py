@@ -52,6 +52,19 @@ class BlaaizClient:
 
     Arguments fall back to ``BLAAIZ_CLIENT_ID``, ``BLAAIZ_CLIENT_SECRET``,
     ``BLAAIZ_ENVIRONMENT``, ``BLAAIZ_BASE_URL`` and ``BLAAIZ_API_KEY``.
+    ``environment`` is ``"development"`` (the default) or ``"production"``; ``base_url``
+    (an origin such as a sandbox's ``http://127.0.0.1:8787``) replaces it.
+
+    ``scopes`` are the scopes the token is asked for: ``Scope`` values, ``ScopeBundle``
+    members, their names (``"read-only"``, ``"wallet:read fees:read"``), or a list of
+    them. A call the token's scopes cannot make raises ``InsufficientScopeError`` before
+    anything is sent. ``None`` (the default) asks for the ``full-access`` bundle, and for
+    what the credential holds when it holds less; ``compliance-kyc:pii:read`` and
+    ``signa-id:release`` are in no bundle and must be asked for by name.
+    ``token_store`` is where the token is shared: a ``MemoryTokenStore`` given to several
+    clients of one process (by default each client has one of its own), a
+    ``FileTokenStore`` (the processes of one host), a ``RedisTokenStore`` (every host); the
+    rate budget is shared through it too.
 
     ``http_session`` is an ``aiohttp.ClientSession`` of yours (proxy, TLS context,
     ``trace_configs``): every request goes through it and the client leaves it open.

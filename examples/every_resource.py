@@ -161,6 +161,12 @@ async def fees_payouts_transactions(client: BlaaizClient, sb: Sandbox) -> Transa
         merchant_reference="example-payout-1",
     )  # fmt: skip
     assert same.id == payout.id
+    small = await client.payouts.initiate(  # the official SDK's name for create
+        wallet_id=sb.wallet_id("NGN"), customer_id=sb.customer_id, method="bank_transfer",
+        from_currency_id="NGN", to_currency_id="NGN", from_amount=Decimal("100"),
+        bank_id=bank.id, account_number="0123456789", merchant_reference="example-payout-2",
+    )  # fmt: skip
+    assert small.id != payout.id
     page = await client.transactions.list(type=TransactionType.PAYOUT, page=1, limit=10)
     walked = [tx.id async for tx in client.transactions.iter(limit=2)]
     found = await client.transactions.get("example-payout-1")  # by merchant_reference

@@ -112,6 +112,8 @@ def assert_refused(done: subprocess.CompletedProcess[str], reason: str, *, lines
         (["demo", "--payouts", "many"], "not a whole number"),
         (["demo", "--token-ttl", "0"], "positive number of seconds"),
         (["demo", "--rate-window", "inf"], "positive number of seconds"),
+        (["demo", "--token-ttl", "1e308"], "at most 315360000 seconds"),
+        (["sandbox", "--port", "0", "--token-ttl", "1e308"], "at most 315360000 seconds"),
         (["demo", "--store", "redis", "--redis-url", "not-a-url"], "redis://"),
         (["demo", "--redis-url", "redis://127.0.0.1:1/0"], "for --store redis"),
         (["demo", "--store", "memory", "--fault", "kill-store"], "shared store"),
@@ -151,9 +153,40 @@ def test_an_unreachable_api_names_the_url_and_the_cause(tmp_path: Path) -> None:
     assert "s3cr3t" not in done.stderr + done.stdout
 
 
+def test_a_warning_is_one_line_without_the_sdks_source(tmp_path: Path) -> None:
+    """Plain http:// to another host warns: the user sees the warning, not a file of the
+    SDK and the line of code that issued it."""
+    env = clean_env(BLAAIZ_CLIENT_ID="cid", BLAAIZ_CLIENT_SECRET="s3cr3t")
+    done = run_cli(
+        "token", "--base-url", "http://192.0.2.1", "--timeout", "0.5", cwd=tmp_path, env=env
+    )
+    lines = done.stderr.splitlines()
+    assert lines[0].startswith("warning: base_url 'http://192.0.2.1' is plain http://"), lines
+    assert not any("BlaaizClient(" in line or ".py:" in line for line in lines), lines
+
+
+def test_a_misspelt_setting_in_the_env_file_is_named(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        "BLAAIZ_CLIENTID=x\nBLAAIZ_CLIENT_SECRET=y\nBLAAIZ_SANDBOX_WALLET_NGN=w\n"
+    )
+    done = run_cli("token", cwd=tmp_path)
+    assert_refused(done, "BLAAIZ_CLIENT_ID is not set", lines=2)
+    lines = done.stderr.splitlines()
+    assert lines[0] == (
+        "warning: .env sets BLAAIZ_CLIENTID, which no command reads; did you mean BLAAIZ_CLIENT_ID?"
+    )
+
+
 def test_a_malformed_env_file_names_its_line(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("# ok\nBLAAIZ_CLIENT_ID=x\nthis is not a setting\n")
     assert_refused(run_cli("token", cwd=tmp_path), ".env line 3 is not KEY=VALUE")
+
+
+def test_an_env_file_that_is_not_text_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_bytes(b"\xff\xfe\x00B\x00")  # UTF-16, as some editors save
+    done = run_cli("token", cwd=tmp_path)
+    assert_refused(done, ".env is not UTF-8 text (byte 0xff at offset 0)", lines=1)
+    assert "unexpected" not in done.stderr
 
 
 # -- scopes ---------------------------------------------------------------------------------
@@ -173,6 +206,29 @@ def test_scopes_check_shows_the_route(tmp_path: Path) -> None:
     assert lines["request"] == "POST /api/external/payout"
     assert lines["scopes"] == "payout:create"
     assert lines["bundles"] == "full-access, payouts"
+
+
+@pytest.mark.parametrize(
+    ("official", "ours", "request_line"),
+    [
+        ("collections.initiate", "collections.create", "POST /api/external/collection"),
+        ("payouts.initiate", "payouts.create", "POST /api/external/payout"),
+        (
+            "signa.create_session",
+            "compliance.create_session",
+            "POST /api/external/compliance/kyc/sessions",
+        ),
+    ],
+)
+def test_scopes_check_takes_the_official_sdks_names(
+    official: str, ours: str, request_line: str, tmp_path: Path
+) -> None:
+    """Code moving from the official Python SDK names its methods: they are looked up too."""
+    done = run_cli("scopes", "check", official, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = dict(line.split(None, 1) for line in done.stdout.splitlines())
+    assert lines["route"] == f"{ours} (the official Python SDK's {official})"
+    assert lines["request"] == request_line
 
 
 # -- sandbox and token ----------------------------------------------------------------------

@@ -49,6 +49,17 @@ def test_env_lines_it_does_not_understand_are_refused(text: str, reason: str) ->
         parse_env(text)
 
 
+def test_a_file_that_is_not_utf8_is_refused_with_where(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_bytes(b"BLAAIZ_CLIENT_ID=caf\xe9\n")
+    with pytest.raises(EnvFileError, match=r"is not UTF-8 text \(byte 0xe9 at offset 20\)"):
+        load_env_file(path, {})
+    path.write_bytes(b"\xef\xbb\xbfBLAAIZ_CLIENT_ID=bom\n")  # a byte-order mark is fine
+    environ: dict[str, str] = {}
+    assert load_env_file(path, environ) == ["BLAAIZ_CLIENT_ID"]
+    assert environ == {"BLAAIZ_CLIENT_ID": "bom"}
+
+
 def test_the_environment_wins_over_the_file_and_only_blaaiz_names_are_read(
     tmp_path: Path,
 ) -> None:
@@ -73,6 +84,8 @@ def test_the_environment_wins_over_the_file_and_only_blaaiz_names_are_read(
         (429, None, "unavailable"),
         (503, None, "unavailable"),
         (400, "unsupported_grant_type", "other"),
+        (404, None, "not_found"),
+        (405, None, "not_found"),
         (None, None, "unreachable"),
     ],
 )
@@ -91,3 +104,11 @@ def test_the_causes_name_what_a_person_can_check() -> None:
     assert any("allow-listed" in line for line in lines)
     down = TokenError("could not reach the token endpoint: connection refused (x:1)")
     assert explain(down, "http://x:1")[0] == "cannot reach http://x:1: connection refused (x:1)"
+
+
+def test_a_token_endpoint_that_is_not_there_points_at_the_url() -> None:
+    """A 404 comes from a URL that is not the API's (a path appended to the origin, a web
+    page): the causes are about the URL, not about the secret."""
+    lines = explain(TokenError("HTTP 404", status=404), "https://api-dev.blaaiz.com/api/external")
+    assert any("BLAAIZ_BASE_URL" in line and "/api/external" in line for line in lines), lines
+    assert not any("secret" in line for line in lines), lines

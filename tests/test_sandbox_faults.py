@@ -10,6 +10,7 @@ import pytest
 from blaaiz_async import BlaaizClient
 from blaaiz_async.config import ConfigurationError
 from blaaiz_async.sandbox import Sandbox
+from blaaiz_async.sandbox.state import MAX_TOKEN_TTL
 
 
 async def test_drop_after_processing_on_the_token_route_issues_the_token_and_drops(
@@ -107,3 +108,16 @@ def test_bad_latencies_and_token_lifetimes_are_refused(seconds: object) -> None:
     with pytest.raises(ConfigurationError, match="token_ttl"):
         sandbox.token_ttl = seconds  # type: ignore[assignment]
     assert sandbox.latency == {} and sandbox.token_ttl == 3600.0
+
+
+async def test_a_token_lifetime_beyond_ten_years_is_refused_and_ten_years_is_served() -> None:
+    """``expires_in`` must be a number clients read: 1e308 s once made every token request
+    a 500 (an integer beyond 64 bits cannot be written as JSON)."""
+    with pytest.raises(ConfigurationError, match="at most 315360000"):
+        Sandbox(token_ttl=1e308)
+    async with Sandbox(token_ttl=MAX_TOKEN_TTL) as sb:
+        client_id, client_secret = sb.add_client(scopes="read-only")
+        async with BlaaizClient(
+            client_id=client_id, client_secret=client_secret, base_url=sb.url
+        ) as client:
+            assert len(await client.wallets.list()) > 0

@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -37,6 +38,16 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "show_default": True, "max_con
 DEBUG_ENV = "BLAAIZ_CLI_DEBUG"
 MAX_PROCESSES = 64
 MAX_CONCURRENCY = 10_000
+MAX_TOKEN_TTL = 10 * 365 * 24 * 3600.0  # the sandbox's own limit (sandbox/state.py)
+# The BLAAIZ_* settings the commands read (the client reads the first five).
+SETTINGS = (
+    "BLAAIZ_CLIENT_ID",
+    "BLAAIZ_CLIENT_SECRET",
+    "BLAAIZ_BASE_URL",
+    "BLAAIZ_ENVIRONMENT",
+    "BLAAIZ_API_KEY",
+    "BLAAIZ_WEBHOOK_SECRET",
+)
 
 
 if TYPE_CHECKING:
@@ -70,12 +81,12 @@ class Count(_IntParam):
 
 
 class Seconds(_FloatParam):
-    """A positive, finite number of seconds (``zero_ok``: zero too)."""
+    """A positive, finite number of seconds (``zero_ok``: zero too; at most ``high``)."""
 
     name = "S"
 
-    def __init__(self, *, zero_ok: bool = False) -> None:
-        self.zero_ok = zero_ok
+    def __init__(self, *, zero_ok: bool = False, high: float | None = None) -> None:
+        self.zero_ok, self.high = zero_ok, high
 
     def convert(
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
@@ -88,14 +99,30 @@ class Seconds(_FloatParam):
         if not (low_ok and math.isfinite(seconds)):
             what = "zero or more" if self.zero_ok else "a positive number of"
             self.fail(f"must be {what} seconds, got {value}", param, ctx)
+        if self.high is not None and seconds > self.high:
+            self.fail(f"must be at most {self.high:.0f} seconds, got {value}", param, ctx)
         return seconds
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """A warning as one line, without the SDK's file name and source line."""
+    click.echo(f"warning: {message}", err=True)
 
 
 def run(argv: Sequence[str] | None) -> int:
     """Parse and run; every error becomes a message and an exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        result = cli.main(args=args, prog_name="blaaiz-async", standalone_mode=False)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            result = cli.main(args=args, prog_name="blaaiz-async", standalone_mode=False)
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
@@ -127,7 +154,8 @@ def run(argv: Sequence[str] | None) -> int:
     "[default: .env in this folder, if there is one]",
 )
 def cli(env_file: Path | None) -> None:
-    """The Blaaiz SDK's command line: a demo, a local sandbox, token and scope checks.
+    """The Blaaiz SDK's command line: a demo, a local sandbox, token, scope and webhook
+    checks.
 
     Settings come from flags, then BLAAIZ_* environment variables, then a .env file.
     """
@@ -135,13 +163,20 @@ def cli(env_file: Path | None) -> None:
     if env_file is None and not path.is_file():
         return
     try:
-        load_env_file(path)
+        added = load_env_file(path)
     except OSError as exc:
         raise click.BadParameter(
             f"cannot read {path}: {exc.strerror or type(exc).__name__}", param_hint="--env-file"
         ) from None
     except EnvFileError as exc:
         raise click.ClickException(str(exc)) from None
+    for name in added:  # a near miss of a setting is a typo: say so, or it is silently unset
+        close = difflib.get_close_matches(name, SETTINGS, n=1, cutoff=0.8)
+        if name not in SETTINGS and close and close[0] not in os.environ:
+            click.echo(
+                f"warning: {path} sets {name}, which no command reads; did you mean {close[0]}?",
+                err=True,
+            )
 
 
 def _console(*, stderr: bool = False) -> Console:
@@ -181,7 +216,12 @@ def _console(*, stderr: bool = False) -> Console:
     help="requests per window per account: the sandbox enforces it, the clients budget it",
 )
 @click.option("--rate-window", type=Seconds(), default=10.0, help="the rate limit's window")
-@click.option("--token-ttl", type=Seconds(), default=3600.0, help="lifetime of sandbox tokens")
+@click.option(
+    "--token-ttl",
+    type=Seconds(high=MAX_TOKEN_TTL),
+    default=3600.0,
+    help="lifetime of sandbox tokens",
+)
 @click.option(
     "--latency",
     type=Seconds(zero_ok=True),
@@ -247,7 +287,9 @@ def demo(
     default=None,
     help="scopes or a bundle the credential holds [default: every scope]",
 )
-@click.option("--token-ttl", type=Seconds(), default=3600.0, help="lifetime of tokens")
+@click.option(
+    "--token-ttl", type=Seconds(high=MAX_TOKEN_TTL), default=3600.0, help="lifetime of tokens"
+)
 @click.option(
     "--rate-limit",
     type=Count(1),
@@ -400,7 +442,11 @@ async def _until_stopped() -> None:
     show_envvar=True,
     default="development",
 )
-@click.option("--scopes", default=None, help="scopes or a bundle [default: all it holds]")
+@click.option(
+    "--scopes",
+    default=None,
+    help="scopes or a bundle [default: full-access, or all it holds when it holds less]",
+)
 @click.option("--show-token", is_flag=True, help="print the token itself (a secret)")
 @click.option("--timeout", type=Seconds(), default=15.0, help="give up after this long")
 def token(
@@ -506,11 +552,30 @@ def scopes(ctx: click.Context) -> None:
     console.print(bundles)
 
 
+def _our_name(official: str) -> str | None:
+    """The route named by an alias such as the official Python SDK's
+    ``collections.initiate`` or ``signa.create_session``; None when there is none."""
+    from ..client import BlaaizClient
+    from ..resources.base import Resource
+
+    group, _, method = official.partition(".")
+    group = "compliance" if group == "signa" else group
+    client = object.__new__(BlaaizClient)  # only its resources: no pipeline, no I/O
+    client._bind(None)  # type: ignore[arg-type]
+    resource = vars(client).get(group)
+    if not isinstance(resource, Resource) or method.startswith("_"):
+        return None
+    name = getattr(getattr(type(resource), method, None), "__name__", None)
+    ours = f"{group}.{name}"
+    return ours if name and ours != official and ours in ROUTES else None
+
+
 @scopes.command(context_settings=CONTEXT)
 @click.argument("route")
 def check(route: str) -> int:
-    """Method, path and required scopes of ROUTE (e.g. payouts.create), and its bundles."""
-    found = ROUTES.get(route)
+    """Method, path and required scopes of ROUTE (e.g. payouts.create), and its bundles.
+    The official Python SDK's names (collections.initiate, signa.create_session) work too."""
+    found = ROUTES.get(route) or ROUTES.get(_our_name(route) or "")
     if found is None:
         names = list(ROUTES)
         close = difflib.get_close_matches(route, names, n=5, cutoff=0.5)
@@ -518,7 +583,8 @@ def check(route: str) -> int:
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise click.ClickException(f"no route named {route!r}{hint}")
     needed = found.scopes
-    click.echo(f"route        {found.name}")
+    alias = f" (the official Python SDK's {route})" if found.name != route else ""
+    click.echo(f"route        {found.name}{alias}")
     click.echo(f"request      {found.method} {found.path}")
     if found.summary:
         click.echo(f"what         {found.summary}")

@@ -25,6 +25,11 @@ _SCOPE = (
     "a requested scope is unknown or not held by this credential: `blaaiz-async scopes` "
     "lists them; try without --scopes to get every scope it holds"
 )
+_WRONG_URL = (
+    "the URL is not the API's: BLAAIZ_BASE_URL (or --base-url) is the origin alone, such as "
+    "https://api-dev.blaaiz.com, without a path like /api/external; or leave it unset and "
+    "set BLAAIZ_ENVIRONMENT"
+)
 _EXPIRED = (
     "a token that expired or was revoked is refused by API calls (401): the SDK fetches a "
     "new one once by itself, so a repeated 401 points to the credentials above"
@@ -34,6 +39,7 @@ CAUSES: dict[str, tuple[str, ...]] = {
     "invalid_client": (_WRONG_SECRET, _OTHER_ENVIRONMENT, _EXPIRED),
     "invalid_scope": (_SCOPE,),
     "forbidden": (_NO_API_ACCESS, _IP_POLICY, _SCOPE),
+    "not_found": (_WRONG_URL,),
     "unavailable": (
         "the API is having trouble or is rate limiting the token endpoint: try again in a minute",
     ),
@@ -51,6 +57,8 @@ def classify(exc: TokenError) -> str:
         return "forbidden"
     if exc.status is None:
         return "unreachable"
+    if exc.status in (404, 405):  # no token endpoint there: a wrong URL, not a wrong secret
+        return "not_found"
     if exc.status == 429 or exc.status >= 500:
         return "unavailable"
     return "other"

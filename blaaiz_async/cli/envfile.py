@@ -75,7 +75,14 @@ def load_env_file(
     Returns the names it set."""
     target = os.environ if environ is None else environ
     source = Path(path)
-    values = parse_env(source.read_text(encoding="utf-8"), source=str(source))
+    raw = source.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")  # a byte-order mark, as some editors write, is fine
+    except UnicodeDecodeError as exc:
+        raise EnvFileError(
+            f"{source} is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
+        ) from None
+    values = parse_env(text, source=str(source))
     added = [k for k in values if k.startswith(prefix) and k not in target]
     for key in added:
         target[key] = values[key]

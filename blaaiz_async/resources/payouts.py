@@ -93,6 +93,9 @@ class Payouts(Resource):
                 exc.merchant_reference = reference  # type: ignore[attr-defined]
             raise
 
+    # The official Python SDK's name, for code moving over (``ensure`` is the safer call).
+    initiate = create
+
 
 def _payout_body(fields: Mapping[str, Any]) -> dict[str, Any]:
     """The payout's body, its fields checked, with its ``merchant_reference`` (given or

@@ -13,7 +13,6 @@ API's 404 body (``{"status": false, "message": "Customer not found"}``).
 from __future__ import annotations
 
 import difflib
-import math
 import secrets
 import time
 import uuid
@@ -28,6 +27,10 @@ from ..config import API_RATE_LIMIT_WINDOW, ConfigurationError
 from ..routes import ROUTES
 from ..scopes import Scope, ScopesArg, format_scopes, parse_granted, parse_scopes
 from .limiter import FixedWindowLimiter
+
+# The longest token lifetime the sandbox issues: ten years. ``expires_in`` must stay a JSON
+# number any client reads (a 64-bit integer); 1e308 seconds is not one.
+MAX_TOKEN_TTL = 10 * 365 * 24 * 3600.0
 
 Record = dict[str, Any]
 
@@ -363,10 +366,11 @@ class SandboxState:
         if (
             isinstance(seconds, bool)
             or not isinstance(seconds, int | float)
-            or not 0 < seconds < math.inf
+            or not 0 < seconds <= MAX_TOKEN_TTL
         ):
             raise ConfigurationError(
-                f"token_ttl must be a positive, finite number of seconds, got {seconds!r}"
+                f"token_ttl must be a positive number of seconds, at most {MAX_TOKEN_TTL:.0f} "
+                f"(ten years), got {seconds!r}"
             )
         self._token_ttl = seconds
 

@@ -27,6 +27,10 @@ from ..token import AccessToken
 
 @runtime_checkable
 class TokenStore(Protocol):
+    """Where the OAuth provider shares its token: five methods (the module docstring says
+    how they are used). ``MemoryTokenStore``, ``FileTokenStore`` and ``RedisTokenStore``
+    implement it."""
+
     async def load(self, key: str) -> AccessToken | None:
         """The shared token, or ``None`` when absent, expired or unreadable (corrupt = miss)."""
         ...
