@@ -115,3 +115,14 @@ def test_missing_pieces_each_have_a_reason(body_file: Path, tmp_path: Path) -> N
     garbage.write_bytes(b"not json")
     signed = sign_headers(SECRET, b"not json")
     assert_refused(run(str(garbage), *header_args(signed), "--secret", SECRET), "invalid_json")
+
+
+def test_a_header_given_twice_is_refused_not_guessed(body_file: Path) -> None:
+    headers = sign_headers(SECRET, BODY)
+    both = run(str(body_file), *header_args(headers), "--signature", "0" * 64, "--secret", SECRET)
+    assert_refused(both, "--signature and --header 'x-blaaiz-signature: ...' both given")
+    twice = run(
+        str(body_file), *header_args(headers),
+        "--header", f"X-Blaaiz-Timestamp: {headers['x-blaaiz-timestamp']}", "--secret", SECRET,
+    )  # fmt: skip
+    assert_refused(twice, "given more than once")

@@ -650,10 +650,20 @@ def verify(
         if not sep or not name.strip():
             raise click.ClickException(f"--header {item!r} is not 'NAME: VALUE'")
         headers.append((name.strip(), value.strip()))
-    if signature is not None:
-        headers.insert(0, (SIGNATURE_HEADER, signature))
-    if timestamp is not None:
-        headers.insert(0, (TIMESTAMP_HEADER, timestamp))
+    given = {name.lower() for name, _ in headers}
+    for flag, header, flag_value in (
+        ("--signature", SIGNATURE_HEADER, signature),
+        ("--timestamp", TIMESTAMP_HEADER, timestamp),
+    ):
+        if flag_value is None:
+            continue
+        if header.lower() in given:  # two values: which one was meant is a guess
+            raise click.ClickException(f"{flag} and --header '{header}: ...' both given; pass one")
+        headers.insert(0, (header, flag_value))
+    names = [name.lower() for name, _ in headers]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise click.ClickException(f"--header {repeated[0]!r} given more than once; pass it once")
     if not secret:
         raise click.ClickException("no secret: pass --secret or set BLAAIZ_WEBHOOK_SECRET")
     try:
