@@ -136,18 +136,11 @@ class Pipeline:
         if route.auth:
             await self.auth.credential(route)
 
-    @contextlib.contextmanager
-    def observed(self, name: str, method: str) -> Iterator[None]:
+    def observed(self, name: str, method: str) -> contextlib.AbstractContextManager[object]:
         """One operation span around several calls (``payouts.ensure``): theirs nest in it."""
-        op = self.telemetry.operation(route(name, method, "/", None, scopes=(), auth=False))
-        try:
-            yield
-        except BaseException as exc:
-            if op is not None:
-                op.end(exc)
-            raise
-        if op is not None:
-            op.end()
+        return _ending(
+            self.telemetry.operation(route(name, method, "/", None, scopes=(), auth=False))
+        )
 
     def _headers(self) -> dict[str, str]:
         return {**_BASE_HEADERS, **self.options.headers}
@@ -272,19 +265,26 @@ class Pipeline:
             if k.lower() not in ("authorization", "x-blaaiz-api-key")
         }
         request = HTTPRequest("PUT", url, clean, data, self.options.timeout)
-        op = self.telemetry.operation(_STORAGE_PUT, url=url)  # the host only, never the URL
-        try:
+        with _ending(self.telemetry.operation(_STORAGE_PUT, url=url)) as op:  # host only
             outcome = await self._attempt(request, op)
             if isinstance(outcome, TransportError):
                 cls = APITimeoutError if outcome.timeout else APIConnectionError
                 raise cls(f"PUT to presigned storage URL failed: {outcome.cause}") from None
-        except BaseException as exc:
-            if op is not None:
-                op.end(exc)
-            raise
-        if op is not None:
-            op.end()
         return outcome.status, outcome.headers
+
+
+@contextlib.contextmanager
+def _ending(op: Operation | None) -> Iterator[Operation | None]:
+    """``op`` ends on every way out: with what was raised (cancellation too), or as done.
+    (The per-call path in ``_execute`` does the same inline, without a generator.)"""
+    try:
+        yield op
+    except BaseException as exc:
+        if op is not None:
+            op.end(exc)
+        raise
+    if op is not None:
+        op.end()
 
 
 # The PUT of a file to presigned storage, as telemetry names it: no API route, no template.

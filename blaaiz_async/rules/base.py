@@ -163,14 +163,19 @@ def check_phone(body: Mapping[str, Any], field: str, *, context: str) -> None:
         )
 
 
-def is_loopback_http(url: str) -> bool:
-    """A plain-http URL on this machine: a local app receiving the sandbox's webhooks."""
+def on_this_machine(url: str, *, schemes: tuple[str, ...] = ("http", "https")) -> bool:
+    """A URL of one of ``schemes`` whose host is this machine's loopback."""
     try:
         parts = urllib.parse.urlsplit(url)
         host = parts.hostname
     except ValueError:
         return False
-    return parts.scheme == "http" and host is not None and host in LOOPBACK_HOSTS
+    return parts.scheme in schemes and host is not None and host in LOOPBACK_HOSTS
+
+
+def is_loopback_http(url: str) -> bool:
+    """A plain-http URL on this machine: a local app receiving the sandbox's webhooks."""
+    return on_this_machine(url, schemes=("http",))
 
 
 def check_https(

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import urllib.parse
 from collections.abc import Sequence
 
 import aiohttp
 
 from ..config import ConfigurationError
 from ..models.converter import dumps
-from ..rules.base import LOOPBACK_HOSTS
+from ..rules.base import on_this_machine
 from ..webhooks.signature import sign_headers
 from .state import Record, SandboxState, now_iso
 
@@ -30,15 +29,6 @@ DEFAULT_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
 DEFAULT_TIMEOUT = 5.0
 MAX_IN_FLIGHT = 16
 USER_AGENT = "blaaiz-sandbox-webhooks"
-
-
-def on_this_machine(url: str) -> bool:
-    try:
-        parts = urllib.parse.urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and host is not None and host in LOOPBACK_HOSTS
 
 
 class WebhookSender:
