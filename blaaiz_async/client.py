@@ -339,6 +339,20 @@ def choose_auth(
     else:
         static = resolve_credentials(client_id, client_secret)
     if credentials is not None or static is not None:
+        if api_key is not None:  # the contract: OAuth wins; say so, since the key was asked for
+            source = (
+                "credentials="
+                if credentials is not None
+                else "client_id/client_secret"
+                if client_id is not None or client_secret is not None
+                else "BLAAIZ_CLIENT_ID/BLAAIZ_CLIENT_SECRET in the environment"
+            )
+            warnings.warn(
+                f"api_key is not used: OAuth client credentials ({source}) take precedence; "
+                "drop one of the two",
+                UserWarning,
+                stacklevel=3,
+            )
         requested = parse_scopes(scopes)
         provider = ClientCredentialsProvider(
             client_id=static.client_id if static is not None else None,

@@ -479,12 +479,27 @@ async def test_oauth_wins_over_api_key(sandbox: Sandbox) -> None:
     client_id, secret = sandbox.add_client()
     with warnings.catch_warnings():
         warnings.simplefilter("error", DeprecationWarning)
-        client = BlaaizClient(
-            client_id=client_id, client_secret=secret, api_key="k", base_url=sandbox.url
-        )
+        with pytest.warns(UserWarning, match=r"api_key is not used: .*\(client_id/client_secret\)"):
+            client = BlaaizClient(
+                client_id=client_id, client_secret=secret, api_key="k", base_url=sandbox.url
+            )
     async with client:
         await client.wallets.list()
     assert client.auth_mode == "oauth" and sandbox.token_requests == 1
+
+
+async def test_an_api_key_losing_to_oauth_from_the_environment_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BLAAIZ_CLIENT_ID", "cid")
+    monkeypatch.setenv("BLAAIZ_CLIENT_SECRET", "s3cret-value")
+    with pytest.warns(
+        UserWarning, match="BLAAIZ_CLIENT_ID/BLAAIZ_CLIENT_SECRET in the environment"
+    ):
+        client = BlaaizClient(api_key="legacy-key", base_url="http://127.0.0.1:9")
+    assert client.auth_mode == "oauth"
+    assert "s3cret-value" not in repr(client)
+    await client.aclose()
 
 
 async def test_the_server_refuses_api_keys_on_oauth_only_routes(sandbox: Sandbox) -> None:

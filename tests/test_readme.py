@@ -262,7 +262,8 @@ def check_rotation(run: Run, env: Env) -> None:
 
 
 def check_api_key(run: Run, env: Env) -> None:
-    run.blocks()
+    with pytest.warns(UserWarning, match="api_key is not used"):
+        run.blocks()
     assert run.out.splitlines()[0] == "oauth"
     assert env.sandbox.token_requests == 1, "OAuth, not the key, must be used"
 
