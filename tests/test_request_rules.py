@@ -108,11 +108,15 @@ def test_the_table_holds_every_kind_of_request_method() -> None:
     assert expected <= set(FIELD_METHODS)
 
 
+@pytest.mark.parametrize("value", [1, None], ids=["a value", "None"])
 @pytest.mark.parametrize(("name", "method"), FIELD_METHODS)
-async def test_a_misspelt_keyword_is_refused_before_sending(name: str, method: str) -> None:
+async def test_a_misspelt_keyword_is_refused_before_sending(
+    name: str, method: str, value: object
+) -> None:
+    """None too: ``webhooks.update(colection_url=None)`` meant to clear a URL."""
     client, transport = offline()
     with pytest.raises(UnknownFieldError) as info:
-        await invoke(client, name, method, zz_typo=1)
+        await invoke(client, name, method, zz_typo=value)
     assert info.value.field == "zz_typo"
     assert transport.requests == []
 

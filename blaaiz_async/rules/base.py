@@ -363,14 +363,25 @@ def request_body(
     ``nulls``, a field given as ``None`` is sent as JSON ``null`` (an update that clears
     it) and only a field left out is left out."""
     spec = schema(declared)
+    if request is not None and not isinstance(request, Mapping):
+        raise ArgumentTypeError(
+            f"{context}: the request must be a {spec.name} (a dict of its fields), not "
+            f"{type(request).__name__}",
+            field=None,
+        )
+    # Names first, None-valued ones too: a misspelt field given as None (meant to clear it)
+    # would otherwise vanish with the other Nones, unnoticed.
+    for name in (*fields, *(request or ())):
+        if name != EXTRA_BODY and name not in spec.fields:
+            close = difflib.get_close_matches(name, spec.fields, n=1)
+            hint = (
+                f"; did you mean {close[0]!r}?"
+                if close
+                else f"; put API fields this release does not know in {EXTRA_BODY}"
+            )
+            raise UnknownFieldError(f"{context}: unknown field {name!r}{hint}", field=name)
     given = {k: v for k, v in fields.items() if nulls or v is not None}
     if request is not None:
-        if not isinstance(request, Mapping):
-            raise ArgumentTypeError(
-                f"{context}: the request must be a {spec.name} (a dict of its fields), not "
-                f"{type(request).__name__}",
-                field=None,
-            )
         if given:
             raise ValidationError(
                 f"{context}: pass either a {spec.name} or keyword arguments, not both "
@@ -381,16 +392,6 @@ def request_body(
     extra = given.pop(EXTRA_BODY, None)
     if extra is None:  # not ``or {}``: an empty list or string is a mistake, refused below
         extra = {}
-    unknown = [name for name in given if name not in spec.fields]
-    if unknown:
-        name = unknown[0]
-        close = difflib.get_close_matches(name, spec.fields, n=1)
-        hint = (
-            f"; did you mean {close[0]!r}?"
-            if close
-            else f"; put API fields this release does not know in {EXTRA_BODY}"
-        )
-        raise UnknownFieldError(f"{context}: unknown field {name!r}{hint}", field=name)
     check_declared(declared, given, context=context)
     for name in spec.amounts & given.keys():
         if given[name] is not None:
