@@ -74,6 +74,8 @@ class Pipeline:
         self.options = options
         self.gate = gate
         self._slots = asyncio.Semaphore(max_concurrency)
+        self._headers_for: Options | None = None
+        self._request_headers: Mapping[str, str] = {}
         self.telemetry = Telemetry(hooks, base_url=base_url)
 
     def with_options(
@@ -107,49 +109,14 @@ class Pipeline:
         path: Mapping[str, Any] | None = None,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        target: str | None = None,
     ) -> T:
-        """Call a declared route and return its model."""
-        prepared = core.prepare(route, path=path, params=params, json=json, headers=self._headers())
-        return await self._execute(route, prepared)
-
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-    ) -> Any:
-        """The escape hatch: decoded JSON back, guarded by the route that serves ``path``."""
-        path, method = normal_path(path), normal_method(method)
-        served = find_route(method, path)
-        if served is None:
-            served = route(f"request {method} {path}", method, path, None, scopes=())
-        raw = attrs.evolve(served, response=None, normalize=None, envelope=(), paginated=False)
-        prepared = core.prepare(raw, params=params, json=json, headers=self._headers(), target=path)
-        return await self._execute(raw, prepared)
-
-    async def authorize(self, route: Route[Any]) -> None:
-        """Refuse ``route`` now if this client's token cannot call it (it may fetch the
-        token, nothing else): for flows that must know before they start."""
-        self.auth.check(route)
-        if route.auth:
-            await self.auth.credential(route)
-
-    def observed(self, name: str, method: str) -> contextlib.AbstractContextManager[object]:
-        """One operation span around several calls (``payouts.ensure``): theirs nest in it."""
-        return _ending(
-            self.telemetry.operation(route(name, method, "/", None, scopes=(), auth=False))
-        )
-
-    def _headers(self) -> dict[str, str]:
-        return {**_BASE_HEADERS, **self.options.headers}
-
-    # -- the loop --------------------------------------------------------------------------
-
-    async def _execute(self, route: Route[T], prepared: core.Prepared) -> T:
-        """Send, then decode; the operation's span ends after the decoding, so an answer
+        """Call a declared route and return its model (``target``: a path sent as given,
+        for the escape hatch). The operation's span ends after the decoding, so an answer
         that does not parse shows as the call's error."""
+        prepared = core.prepare(
+            route, path=path, params=params, json=json, headers=self._headers(), target=target
+        )
         op = self.telemetry.operation(route)  # None: nothing observes this call
         try:
             try:
@@ -169,6 +136,45 @@ class Pipeline:
             op.end()
         return result
 
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+    ) -> Any:
+        """The escape hatch: decoded JSON back, guarded by the route that serves ``path``."""
+        path, method = normal_path(path), normal_method(method)
+        served = find_route(method, path)
+        if served is None:
+            served = route(f"request {method} {path}", method, path, None, scopes=())
+        raw = attrs.evolve(served, response=None, normalize=None, envelope=(), paginated=False)
+        return await self.call(raw, params=params, json=json, target=path)
+
+    async def authorize(self, route: Route[Any]) -> None:
+        """Refuse ``route`` now if this client's token cannot call it (it may fetch the
+        token, nothing else): for flows that must know before they start."""
+        self.auth.check(route)
+        if route.auth:
+            await self.auth.credential(route)
+
+    def observed(self, name: str, method: str) -> contextlib.AbstractContextManager[object]:
+        """One operation span around several calls (``payouts.ensure``): theirs nest in it."""
+        return _ending(
+            self.telemetry.operation(route(name, method, "/", None, scopes=(), auth=False))
+        )
+
+    def _headers(self) -> Mapping[str, str]:
+        """The headers every request of these options carries (made once per options)."""
+        options = self.options
+        if self._headers_for is not options:
+            self._request_headers = {**_BASE_HEADERS, **options.headers}
+            self._headers_for = options
+        return self._request_headers
+
+    # -- the loop --------------------------------------------------------------------------
+
     async def _send(
         self, route: Route[Any], prepared: core.Prepared, op: Operation | None
     ) -> tuple[HTTPResponse, Credential]:
@@ -186,7 +192,8 @@ class Pipeline:
                 waited = await self.gate.admit(route, max_wait=deadline - time.monotonic())
                 if op is not None:
                     op.rate_limited(waited)
-            async with self._slots:
+            await self._slots.acquire()  # a connection is free: only now take the token
+            try:
                 credential = await self.auth.credential(route) if route.auth else ANONYMOUS
                 outcome = await self._attempt(
                     HTTPRequest(
@@ -198,6 +205,8 @@ class Pipeline:
                     ),
                     op,
                 )
+            finally:
+                self._slots.release()
             if isinstance(outcome, HTTPResponse):
                 if self.gate is not None:
                     await self.gate.observe(route, outcome)
@@ -242,10 +251,11 @@ class Pipeline:
     async def _attempt(
         self, request: HTTPRequest, op: Operation | None
     ) -> HTTPResponse | TransportError:
-        if op is not None:
-            return await op.send(self.transport, request)
+        """One attempt; no answer comes back as the ``TransportError`` (observed or not)."""
         try:
-            return await self.transport.send(request)
+            if op is None:
+                return await self.transport.send(request)
+            return await op.send(self.transport, request)
         except TransportError as failure:
             return failure
 
@@ -276,7 +286,7 @@ class Pipeline:
 @contextlib.contextmanager
 def _ending(op: Operation | None) -> Iterator[Operation | None]:
     """``op`` ends on every way out: with what was raised (cancellation too), or as done.
-    (The per-call path in ``_execute`` does the same inline, without a generator.)"""
+    (``call`` does the same inline, without a generator.)"""
     try:
         yield op
     except BaseException as exc:

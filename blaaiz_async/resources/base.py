@@ -6,7 +6,7 @@ Request bodies are built by ``rules.base.body`` from their ``TypedDict`` declara
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from typing import Any, TypeVar
 
 from ..pipeline import Pipeline
@@ -23,15 +23,16 @@ class Resource:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} resource>"
 
-    async def _call(
+    def _call(
         self,
         route: Route[T],
         *,
         path: Mapping[str, Any] | None = None,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
-    ) -> T:
-        return await self._pipeline.call(route, path=path, params=params, json=json)
+    ) -> Coroutine[Any, Any, T]:
+        """The engine's call, handed back to await (no coroutine of its own per call)."""
+        return self._pipeline.call(route, path=path, params=params, json=json)
 
 
 def check_path(route: Route[Any], **values: Any) -> None:
