@@ -395,19 +395,22 @@ def preflight_store(store: object) -> None:
 
 
 def make_gate(auth: Auth, base_url: str, limit: RateLimit | None) -> RateGate | None:
-    """The account's rate gate; for credentials still to be read (an async source), one
-    that reads them first, since the account is named by their client id."""
+    """The account's rate gate. For credentials from a source (``credentials=``), one that
+    follows the source's client id: the account is named by it, it is not known before an
+    async source is read, and a rotation may bring another one."""
     if limit is None:
         return None
     if isinstance(auth, TokenAuth):
         provider = auth.provider
-        if isinstance(provider, ClientCredentialsProvider) and provider.client_id is None:
-            return _GateAfterCredentials(provider, auth, base_url, limit)
+        if isinstance(provider, ClientCredentialsProvider) and provider.rotates:
+            return _GateOfCredentials(provider, auth, base_url, limit)
     return RateGate(auth.store, f"{base_url}|{auth.account}", limit)
 
 
-class _GateAfterCredentials(RateGate):
-    """A ``RateGate`` built on first use, once an async credentials source was read."""
+class _GateOfCredentials(RateGate):
+    """A ``RateGate`` for the client id the credentials source gives now: made on first
+    use (after an async source was read) and made again when a rotation changes the id,
+    so every process of the fleet spends the budget of the account it calls as."""
 
     def __init__(
         self, provider: ClientCredentialsProvider, auth: TokenAuth, base_url: str, limit: RateLimit
@@ -415,17 +418,23 @@ class _GateAfterCredentials(RateGate):
         self._provider, self._token_auth, self._base_url = provider, auth, base_url
         self.limit = limit
         self._gate: RateGate | None = None
+        self._client_id: str | None = None
+        self._retired: list[RateGate] = []  # gates of earlier client ids, closed with this one
 
     def __repr__(self) -> str:
         return f"RateGate({self._gate!r})" if self._gate else "RateGate(<credentials unread>)"
 
     async def _real(self) -> RateGate:
-        if self._gate is None:
+        if self._provider.client_id is None:
             await self._provider.ensure_credentials()
-        if self._gate is None:  # not made meanwhile by a caller that read them too
-            account = f"client:{self._provider.client_id}"
+        client_id = self._provider.client_id
+        if self._gate is None or client_id != self._client_id:  # no await in between
+            if self._gate is not None:
+                self._retired.append(self._gate)
+            account = f"client:{client_id}"
             self._token_auth.account = account
             self._gate = RateGate(self._provider.store, f"{self._base_url}|{account}", self.limit)
+            self._client_id = client_id
         return self._gate
 
     async def admit(self, route: Route[Any], *, max_wait: float | None) -> float:
@@ -436,5 +445,5 @@ class _GateAfterCredentials(RateGate):
             await self._gate.observe(route, response)
 
     async def aclose(self) -> None:
-        if self._gate is not None:
-            await self._gate.aclose()
+        for gate in [*self._retired, *([self._gate] if self._gate is not None else [])]:
+            await gate.aclose()

@@ -629,3 +629,36 @@ async def test_a_refusal_reads_the_source_once_even_when_it_gave_another_refused
             await client.wallets.list()  # refused, read (new), refused again: one read
         assert reads == 2
         assert sandbox.count("oauth.token", 401) == 2
+
+
+async def test_a_rotation_to_another_client_spends_the_new_clients_budget(
+    tmp_path: Path,
+) -> None:
+    """The account budget is named by the client id: after a rotation that brings another
+    one, calls spend that client's budget, as a process started with it does."""
+    async with Sandbox() as sb:
+        old_cid, old_secret = sb.add_client()
+        new_cid, new_secret = sb.add_client()
+        creds = tmp_path / "creds.json"
+        write_credentials(creds, old_cid, old_secret)
+        rotating = BlaaizClient(
+            credentials=FileCredentials(creds), base_url=sb.url, transport=sb.transport()
+        )
+        started_new = BlaaizClient(
+            client_id=new_cid, client_secret=new_secret, base_url=sb.url, transport=sb.transport()
+        )
+        try:
+            assert await rotating.wallets.list() and await started_new.wallets.list()
+            before = repr(rotating._pipeline.gate)
+            assert repr(started_new._pipeline.gate) not in before
+            write_credentials(creds, new_cid, new_secret)
+            sb.state.credentials[old_cid].client_secret = "sbxsec_revoked"
+            sb.revoke_all_tokens()
+            assert await rotating.wallets.list()  # a 401, invalid_client, the new id read
+            assert await rotating.wallets.list()  # admitted by the new id's budget
+            assert rotating.token_provider is not None
+            assert rotating.token_provider.client_id == new_cid  # type: ignore[attr-defined]
+            assert repr(started_new._pipeline.gate) in repr(rotating._pipeline.gate)
+        finally:
+            await rotating.aclose()
+            await started_new.aclose()

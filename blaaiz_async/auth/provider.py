@@ -242,6 +242,11 @@ class ClientCredentialsProvider:
         return self._reader.current if self._reader is not None else self._static
 
     @property
+    def rotates(self) -> bool:
+        """The credentials come from a source that is read again (``credentials=``)."""
+        return self._reader is not None
+
+    @property
     def client_id(self) -> str | None:
         """The client id in use; None only before an async source was first read."""
         current = self._credentials
