@@ -30,6 +30,7 @@ from blaaiz_async.errors import (
     MalformedResponseError,
     NotFoundError,
     OutcomeUnknownError,
+    TokenError,
     WebhookVerificationError,
 )
 from blaaiz_async.retry import RetryPolicy
@@ -275,6 +276,19 @@ async def test_ensure_is_one_operation_around_its_payout_and_lookup(
     }
     assert children == {"payouts.create", "transactions.get"}
     assert umbrella.status.status_code is not StatusCode.ERROR
+
+
+async def test_a_redirect_from_the_token_endpoint_is_a_failed_token_span(otel: Captured) -> None:
+    def answer(request: HTTPRequest) -> HTTPResponse:
+        return HTTPResponse(302, {"Location": "https://elsewhere.test/"}, b"")
+
+    async with mock_client(MockTransport(answer)) as client:
+        with pytest.raises(TokenError):
+            await client.wallets.list()
+    [token_span] = otel.named("POST /oauth/token")
+    assert token_span.attributes is not None
+    assert token_span.attributes["error.type"] == "302"
+    assert token_span.status.status_code is StatusCode.ERROR
 
 
 async def test_429s_are_counted_and_waited_out(sandbox: Sandbox, otel: Captured) -> None:

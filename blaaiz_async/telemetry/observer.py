@@ -104,6 +104,88 @@ def _server(base_url: str) -> tuple[str, int]:
     return parts.hostname or "", port
 
 
+@attrs.frozen(slots=True)
+class Attempted:
+    """One HTTP attempt as it is reported: which call, how long, what came back."""
+
+    route: str
+    method: str
+    template: str | None
+    attempt: int
+    duration: float
+    outcome: HTTPResponse | BaseException
+
+
+def report_attempt(
+    done: Attempted,
+    *,
+    span: Span | None,
+    otel: _otel.Otel | None,
+    meters: _otel.Meters | None,
+    hooks: Hooks | None,
+    debug: bool,
+    attributes: dict[str, str | int],
+    request: HTTPRequest,
+    logger: logging.Logger = log,
+    only_2xx: bool = False,
+) -> str | None:
+    """An attempt's span ended, its duration recorded, the ``on_response`` hook called and
+    the DEBUG line written, the same for API calls and the token request. Returns the
+    attempt's ``error.type`` (a status outside 2xx counts as one with ``only_2xx``)."""
+    response = done.outcome if isinstance(done.outcome, HTTPResponse) else None
+    status = response.status if response is not None else None
+    kind = error_type(done.outcome)
+    if kind is None and only_2xx and status is not None and not 200 <= status < 300:
+        kind = str(status)
+    rid = request_id(response.headers) if response is not None else None
+    if status is not None:
+        attributes["http.response.status_code"] = status
+    if kind is not None:
+        attributes["error.type"] = kind
+    if span is not None and otel is not None:
+        if status is not None:
+            span.set_attribute("http.response.status_code", status)
+        if rid is not None:
+            span.set_attribute("blaaiz.request_id", rid)
+        if kind is not None:
+            otel.failed(span, kind)
+        span.end()
+    if meters is not None:
+        meters.duration.record(done.duration, attributes)
+        if status == 429:
+            meters.throttled.add(1, {"blaaiz.route": done.route})
+    if hooks is not None and hooks.on_response is not None:
+        hooks.emit(
+            "on_response",
+            hooks.on_response,
+            ResponseReceived(
+                route=done.route,
+                method=done.method,
+                path=done.template,
+                attempt=done.attempt,
+                status=status,
+                duration=done.duration,
+                error_type=kind,
+                request_id=rid,
+            ),
+        )
+    if debug:
+        log_attempt(
+            route=done.route,
+            method=done.method,
+            path=done.template,
+            attempt=done.attempt,
+            status=status,
+            error_type=kind,
+            duration=done.duration,
+            request_id=rid,
+            request_headers=request.headers,
+            response_headers=response.headers if response is not None else None,
+            logger=logger,
+        )
+    return kind
+
+
 # -- one client's calls ----------------------------------------------------------------------
 
 
@@ -260,57 +342,16 @@ class Operation:
         otel = self.otel
         if token is not None and otel is not None:
             otel.detach(token)
-        response = outcome if isinstance(outcome, HTTPResponse) else None
-        status = response.status if response is not None else None
-        kind = error_type(outcome)
-        self._last_error = kind
-        rid = request_id(response.headers) if response is not None else None
-        if status is not None:
-            attributes["http.response.status_code"] = status
-        if kind is not None:
-            attributes["error.type"] = kind
-        if span is not None and otel is not None:
-            if status is not None:
-                span.set_attribute("http.response.status_code", status)
-            if rid is not None:
-                span.set_attribute("blaaiz.request_id", rid)
-            if kind is not None:
-                otel.failed(span, kind)
-            span.end()
-        meters = self.instruments.meters if self.instruments is not None else None
-        if meters is not None:
-            meters.duration.record(duration, attributes)
-            if status == 429:
-                meters.throttled.add(1, {"blaaiz.route": self.name})
-        hooks = self.hooks
-        if hooks is not None and hooks.on_response is not None:
-            hooks.emit(
-                "on_response",
-                hooks.on_response,
-                ResponseReceived(
-                    route=self.name,
-                    method=self.method,
-                    path=self.template,
-                    attempt=attempt,
-                    status=status,
-                    duration=duration,
-                    error_type=kind,
-                    request_id=rid,
-                ),
-            )
-        if self.debug:
-            log_attempt(
-                route=self.name,
-                method=self.method,
-                path=self.template,
-                attempt=attempt,
-                status=status,
-                error_type=kind,
-                duration=duration,
-                request_id=rid,
-                request_headers=request.headers,
-                response_headers=response.headers if response is not None else None,
-            )
+        self._last_error = report_attempt(
+            Attempted(self.name, self.method, self.template, attempt, duration, outcome),
+            span=span,
+            otel=otel,
+            meters=self.instruments.meters if self.instruments is not None else None,
+            hooks=self.hooks,
+            debug=self.debug,
+            attributes=attributes,
+            request=request,
+        )
 
     def retry(self, reason: str, delay: float, status: int | None) -> None:
         """The engine will resend after ``delay`` seconds."""
@@ -489,61 +530,21 @@ class TokenTelemetry:
         request: HTTPRequest,
         debug: bool,
     ) -> None:
-        response = outcome if isinstance(outcome, HTTPResponse) else None
-        status = response.status if response is not None else None
-        kind = error_type(outcome)
-        if kind is None and status is not None and not 200 <= status < 300:
-            kind = str(status)  # a redirect from the token endpoint is a failure too
-        rid = request_id(response.headers) if response is not None else None
-        if status is not None:
-            attributes["http.response.status_code"] = status
-        if kind is not None:
-            attributes["error.type"] = kind
-        otel = self.otel
-        if span is not None and otel is not None:
-            if status is not None:
-                span.set_attribute("http.response.status_code", status)
-            if rid is not None:
-                span.set_attribute("blaaiz.request_id", rid)
-            if kind is not None:
-                otel.failed(span, kind)
-            span.end()
         meters = instruments.meters if instruments is not None else None
         if meters is not None:
-            meters.duration.record(duration, attributes)
             meters.token_requests.add(1, attributes)
-            if status == 429:
-                meters.throttled.add(1, {"blaaiz.route": TOKEN_ROUTE})
-        hooks = self.hooks
-        if hooks is not None and hooks.on_response is not None:
-            hooks.emit(
-                "on_response",
-                hooks.on_response,
-                ResponseReceived(
-                    route=TOKEN_ROUTE,
-                    method="POST",
-                    path=TOKEN_TEMPLATE,
-                    attempt=attempt,
-                    status=status,
-                    duration=duration,
-                    error_type=kind,
-                    request_id=rid,
-                ),
-            )
-        if debug:
-            log_attempt(
-                route=TOKEN_ROUTE,
-                method="POST",
-                path=TOKEN_TEMPLATE,
-                attempt=attempt,
-                status=status,
-                error_type=kind,
-                duration=duration,
-                request_id=rid,
-                request_headers=request.headers,
-                response_headers=response.headers if response is not None else None,
-                logger=auth_log,
-            )
+        report_attempt(
+            Attempted(TOKEN_ROUTE, "POST", TOKEN_TEMPLATE, attempt, duration, outcome),
+            span=span,
+            otel=self.otel,
+            meters=meters,
+            hooks=self.hooks,
+            debug=debug,
+            attributes=attributes,
+            request=request,
+            logger=auth_log,
+            only_2xx=True,  # a redirect from the token endpoint is a failure too
+        )
 
     def obtained(self, token: AccessToken, previous: AccessToken | None, *, fetched: bool) -> None:
         """``token`` became the process's token; ``previous`` was the one before."""
