@@ -22,20 +22,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
-import threading
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeAlias, TypeVar
 
 try:
     from redis.asyncio import Redis, RedisCluster
-    from redis.asyncio.connection import parse_url
-    from redis.asyncio.retry import Retry
-    from redis.backoff import NoBackoff
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
     raise ImportError("RedisReplayGuard needs redis-py: pip install 'blaaiz-async[redis]'") from exc
 
-from ..auth.stores.redis import _Clients, _close_with_loop, _LoopClient, _Script, redact_url
+from ..auth.stores.redis import LoopClients, _Script, client_factory
 from ..config import ConfigurationError
 from .receiver import DEFAULT_CLAIM_TTL, DEFAULT_DONE_TTL, check_ttls
 
@@ -113,17 +109,7 @@ class RedisReplayGuard:
         _factory: Callable[[], RedisClient] | None = None,
         _url: str | None = None,
     ) -> None:
-        if client is None and _factory is None:
-            raise ConfigurationError(
-                "RedisReplayGuard needs a redis.asyncio client, or use "
-                "RedisReplayGuard.from_url(url)"
-            )
-        if client is not None and not isinstance(client, Redis | RedisCluster):
-            raise ConfigurationError(
-                f"RedisReplayGuard needs a redis.asyncio.Redis or RedisCluster, got "
-                f"{type(client).__module__}.{type(client).__qualname__}; use redis.asyncio "
-                "(not the sync redis.Redis) or RedisReplayGuard.from_url(url)"
-            )
+        self._redis = LoopClients("RedisReplayGuard", client, _factory, _url)
         if not prefix:
             raise ConfigurationError("prefix must not be empty")
         if isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int):
@@ -136,11 +122,6 @@ class RedisReplayGuard:
         self.prefix = prefix
         self.op_timeout = float(op_timeout)
         self.max_concurrency = max_concurrency  # and never more than the client's pool
-        self._user_client = client
-        self._factory = _factory
-        self._url = _url
-        self._clients: _Clients = weakref.WeakKeyDictionary()
-        self._clients_guard = threading.Lock()
         self._gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
             weakref.WeakKeyDictionary()
         )
@@ -159,32 +140,19 @@ class RedisReplayGuard:
         """A guard that owns its connections, one client per event loop: ``redis://``,
         ``rediss://``, ``redis://user:password@host`` (ACL), or a Cluster seed node with
         ``cluster=True``. ``client_options`` go to redis-py, ``options`` to the guard."""
-        kwargs: dict[str, Any] = {
-            "socket_timeout": socket_timeout,
-            "socket_connect_timeout": socket_connect_timeout,
-            "retry": Retry(NoBackoff(), 1),
-        }
-        kwargs.update(client_options or {})
-
-        def factory() -> RedisClient:
-            if cluster:
-                return RedisCluster.from_url(url, **kwargs)
-            return Redis.from_url(url, **kwargs)
-
-        try:
-            parse_url(url)
-        except ValueError as exc:
-            raise ConfigurationError(f"invalid Redis URL {redact_url(url)!r}: {exc}") from None
+        factory = client_factory(
+            url,
+            cluster=cluster,
+            socket_timeout=socket_timeout,
+            socket_connect_timeout=socket_connect_timeout,
+            client_options=client_options,
+        )
         return cls(_factory=factory, _url=url, **options)
 
     def __repr__(self) -> str:
-        target = (
-            f"url={redact_url(self._url)!r}"
-            if self._url is not None
-            else f"client={type(self._user_client).__name__}"
-        )
         return (
-            f"RedisReplayGuard({target}, prefix={self.prefix!r}, claim_ttl={self.claim_ttl:g}, "
+            f"RedisReplayGuard({self._redis.describe()}, prefix={self.prefix!r}, "
+            f"claim_ttl={self.claim_ttl:g}, "
             f"done_ttl={self.done_ttl:g})"
         )
 
@@ -222,13 +190,7 @@ class RedisReplayGuard:
 
     async def aclose(self) -> None:
         """Close the clients this guard opened (a client passed in stays open)."""
-        with self._clients_guard:
-            entries = list(self._clients.items())
-            self._clients.clear()
-        running = asyncio.get_running_loop()
-        for loop, entry in entries:
-            if loop is running:
-                await entry.closer.aclose()
+        await self._redis.aclose()
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -256,18 +218,4 @@ class RedisReplayGuard:
                 return await op(client)
 
     async def _client(self) -> RedisClient:
-        if self._user_client is not None:
-            return self._user_client
-        assert self._factory is not None
-        loop = asyncio.get_running_loop()
-        entry = self._clients.get(loop)
-        if entry is not None:
-            return entry.client
-        with self._clients_guard:
-            for stale in [lp for lp in list(self._clients) if lp.is_closed()]:
-                del self._clients[stale]
-            client = self._factory()
-            closer = _close_with_loop(client, self._clients, self._clients_guard)
-            self._clients[loop] = _LoopClient(client, closer)
-        await closer.asend(None)  # the loop's shutdown now finalises it
-        return client
+        return await self._redis.get()

@@ -256,6 +256,41 @@ def _url_problem(url: str) -> str | None:
 # -- per-loop clients -----------------------------------------------------------------------
 
 
+def client_factory(
+    url: str,
+    *,
+    cluster: bool,
+    socket_timeout: float,
+    socket_connect_timeout: float,
+    client_options: Mapping[str, Any] | None,
+) -> Callable[[], RedisClient]:
+    """A maker of clients for ``url`` (checked now: a malformed URL fails here, not on
+    first use). Socket timeouts are short so an unreachable Redis fails fast; one
+    immediate retry covers a connection Redis dropped (a restart)."""
+    kwargs: dict[str, Any] = {
+        "socket_timeout": socket_timeout,
+        "socket_connect_timeout": socket_connect_timeout,
+        "retry": Retry(NoBackoff(), 1),
+    }
+    kwargs.update(client_options or {})
+    try:
+        parse_url(url)
+        problem = _url_problem(url)
+    except ValueError as exc:
+        problem = str(exc)
+    if problem is not None:
+        raise ConfigurationError(
+            f"invalid Redis URL {redact_url(url)!r}: {_unquoting(url, problem)}"
+        )
+
+    def factory() -> RedisClient:
+        if cluster:
+            return RedisCluster.from_url(url, **kwargs)
+        return Redis.from_url(url, **kwargs)
+
+    return factory
+
+
 class _LoopClient:
     __slots__ = ("client", "closer")
 
@@ -267,11 +302,78 @@ class _LoopClient:
 _Clients: TypeAlias = "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopClient]"
 
 
+class LoopClients:
+    """The Redis client for the running event loop: the one passed in (it stays the
+    caller's), or one per loop from ``factory`` (redis-py's pools belong to one loop),
+    closed by that loop's shutdown or by ``aclose``. ``owner`` names the user's class in
+    the messages."""
+
+    def __init__(
+        self,
+        owner: str,
+        client: RedisClient | None,
+        factory: Callable[[], RedisClient] | None,
+        url: str | None,
+    ) -> None:
+        if client is None and factory is None:
+            raise ConfigurationError(
+                f"{owner} needs a redis.asyncio client, or use {owner}.from_url(url)"
+            )
+        if client is not None and not isinstance(client, Redis | RedisCluster):
+            raise ConfigurationError(
+                f"{owner} needs a redis.asyncio.Redis or RedisCluster, got "
+                f"{type(client).__module__}.{type(client).__qualname__}; "
+                f"use redis.asyncio (not the sync redis.Redis) or {owner}.from_url(url)"
+            )
+        self.user_client = client
+        self._factory = factory
+        self._url = url
+        self._clients: _Clients = weakref.WeakKeyDictionary()
+        self._guard = threading.Lock()  # loops of several threads may share the owner
+
+    def describe(self) -> str:
+        """For the owner's repr: the URL without its password, or the client's kind."""
+        if self._url is not None:
+            return f"url={redact_url(self._url)!r}"
+        return f"client={type(self.user_client).__name__}"
+
+    async def get(self) -> RedisClient:
+        if self.user_client is not None:
+            return self.user_client
+        assert self._factory is not None
+        loop = asyncio.get_running_loop()
+        entry = self._clients.get(loop)
+        if entry is not None:
+            return entry.client
+        with self._guard:
+            for stale in [lp for lp in list(self._clients) if lp.is_closed()]:
+                del self._clients[stale]  # its loop closed without async-generator shutdown
+            client = self._factory()
+            closer = _close_with_loop(client, self._clients, self._guard)
+            self._clients[loop] = _LoopClient(client, closer)
+        await closer.asend(None)  # first run on this loop: the loop now finalises it
+        return client
+
+    async def aclose(self) -> None:
+        """Close the clients made here (a client passed in stays open)."""
+        with self._guard:
+            entries = list(self._clients.items())
+            self._clients.clear()
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:  # pragma: no cover - aclose is always awaited on a loop
+            return
+        for loop, entry in entries:
+            if loop is running:
+                await entry.closer.aclose()
+            # A client of another loop is closed by that loop's shutdown (or dropped with it).
+
+
 async def _close_with_loop(
     client: RedisClient, clients: _Clients, guard: threading.Lock
 ) -> AsyncGenerator[None, None]:
     """Suspended for the life of the loop; the loop's async-generator shutdown
-    (``asyncio.run`` does it) or ``RedisTokenStore.aclose`` resumes it to close ``client``."""
+    (``asyncio.run`` does it) or ``LoopClients.aclose`` resumes it to close ``client``."""
     try:
         yield
     finally:
@@ -327,16 +429,7 @@ class RedisTokenStore:
         _factory: Callable[[], RedisClient] | None = None,
         _url: str | None = None,
     ) -> None:
-        if client is None and _factory is None:
-            raise ConfigurationError(
-                "RedisTokenStore needs a redis.asyncio client, or use RedisTokenStore.from_url(url)"
-            )
-        if client is not None and not isinstance(client, Redis | RedisCluster):
-            raise ConfigurationError(
-                f"RedisTokenStore needs a redis.asyncio.Redis or RedisCluster, got "
-                f"{type(client).__module__}.{type(client).__qualname__}; "
-                "use redis.asyncio (not the sync redis.Redis) or RedisTokenStore.from_url(url)"
-            )
+        self._redis = LoopClients("RedisTokenStore", client, _factory, _url)
         if not prefix or "{" in prefix or "}" in prefix:
             raise ConfigurationError(
                 f"prefix must be non-empty and contain no braces (they would break the "
@@ -360,11 +453,6 @@ class RedisTokenStore:
             encryption_key.encode() if isinstance(encryption_key, str) else encryption_key or b""
         )
         self._fp_key = hashlib.sha256(_FP_CONTEXT + b"\0" + fp_secret).digest()
-        self._user_client = client
-        self._factory = _factory
-        self._url = _url
-        self._clients: _Clients = weakref.WeakKeyDictionary()
-        self._clients_guard = threading.Lock()  # loops of several threads may share the store
 
     @classmethod
     def from_url(
@@ -384,37 +472,18 @@ class RedisTokenStore:
         back to a per-process token; one immediate retry covers a connection Redis dropped
         (a restart). ``client_options`` go to redis-py; ``options`` to the store.
         """
-        kwargs: dict[str, Any] = {
-            "socket_timeout": socket_timeout,
-            "socket_connect_timeout": socket_connect_timeout,
-            "retry": Retry(NoBackoff(), 1),
-        }
-        kwargs.update(client_options or {})
-
-        def factory() -> RedisClient:
-            if cluster:
-                return RedisCluster.from_url(url, **kwargs)
-            return Redis.from_url(url, **kwargs)
-
-        try:
-            parse_url(url)  # a malformed URL fails here, not on first use
-            problem = _url_problem(url)
-        except ValueError as exc:
-            problem = str(exc)
-        if problem is not None:
-            raise ConfigurationError(
-                f"invalid Redis URL {redact_url(url)!r}: {_unquoting(url, problem)}"
-            )
+        factory = client_factory(
+            url,
+            cluster=cluster,
+            socket_timeout=socket_timeout,
+            socket_connect_timeout=socket_connect_timeout,
+            client_options=client_options,
+        )
         return cls(_factory=factory, _url=url, **options)
 
     def __repr__(self) -> str:
-        target = (
-            f"url={redact_url(self._url)!r}"
-            if self._url is not None
-            else f"client={type(self._user_client).__name__}"
-        )
         return (
-            f"RedisTokenStore({target}, prefix={self.prefix!r}, "
+            f"RedisTokenStore({self._redis.describe()}, prefix={self.prefix!r}, "
             f"encrypted={self._cipher is not None})"
         )
 
@@ -476,17 +545,7 @@ class RedisTokenStore:
 
     async def aclose(self) -> None:
         """Close the clients this store opened (a client passed in stays open)."""
-        with self._clients_guard:
-            entries = list(self._clients.items())
-            self._clients.clear()
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:  # pragma: no cover - aclose is always awaited on a loop
-            return
-        for loop, entry in entries:
-            if loop is running:
-                await entry.closer.aclose()
-            # A client of another loop is closed by that loop's shutdown (or dropped with it).
+        await self._redis.aclose()
 
     # -- the shared rate budget ------------------------------------------------------------------
 
@@ -580,21 +639,7 @@ class RedisTokenStore:
             return await op(client)
 
     async def _client(self) -> RedisClient:
-        if self._user_client is not None:
-            return self._user_client
-        assert self._factory is not None
-        loop = asyncio.get_running_loop()
-        entry = self._clients.get(loop)
-        if entry is not None:
-            return entry.client
-        with self._clients_guard:
-            for stale in [lp for lp in list(self._clients) if lp.is_closed()]:
-                del self._clients[stale]  # its loop closed without async-generator shutdown
-            client = self._factory()
-            closer = _close_with_loop(client, self._clients, self._clients_guard)
-            self._clients[loop] = _LoopClient(client, closer)
-        await closer.asend(None)  # first run on this loop: the loop now finalises it
-        return client
+        return await self._redis.get()
 
 
 async def _stop(task: asyncio.Task[None] | None) -> None:
