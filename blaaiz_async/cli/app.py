@@ -306,38 +306,16 @@ def demo(
 @click.option(
     "--log-requests", is_flag=True, help="a line per request on stderr: method, path, status"
 )
-def sandbox(
-    port: int,
-    client_id: str | None,
-    client_secret: str | None,
-    webhook_secret: str | None,
-    scopes: str | None,
-    token_ttl: float,
-    rate_limit: int | None,
-    rate_window: float,
-    log_requests: bool,
-) -> int:
+def sandbox(**options: Any) -> int:
     """Run the local sandbox until Ctrl-C; prints .env lines to use it.
 
     Standard output is a valid .env file (comments and KEY=VALUE lines); with fixed
     --client-id/--client-secret it stays valid across restarts.
     """
-    if (client_id is None) != (client_secret is None):
+    if (options["client_id"] is None) != (options["client_secret"] is None):
         raise click.UsageError("give both --client-id and --client-secret, or neither")
     try:
-        return asyncio.run(
-            _serve_sandbox(
-                port=port,
-                client_id=client_id,
-                client_secret=client_secret,
-                webhook_secret=webhook_secret,
-                scopes=scopes,
-                token_ttl=token_ttl,
-                rate_limit=rate_limit,
-                rate_window=rate_window,
-                log_requests=log_requests,
-            )
-        )
+        return asyncio.run(_serve_sandbox(**options))  # the options, typed there
     except KeyboardInterrupt:
         return 0
 
