@@ -22,11 +22,9 @@ one warning and tries the file again a second later.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import math
 import os
-import secrets
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -35,6 +33,7 @@ from typing import Any, TypeGuard, TypeVar
 import filelock
 import orjson
 
+from .._files import PRIVATE_MODE, write_atomically
 from ._slots import SharedSlotBudget
 from .admission import Decision, SlotLog
 from .limit import API_RATE_LIMIT, RateLimit
@@ -43,7 +42,6 @@ T = TypeVar("T")
 
 _VERSION = 1
 _MAX_FILE_BYTES = 8 << 20  # a very long queue is a few hundred kB; more is not ours
-_FILE_MODE = 0o600
 _DIR_MODE = 0o700
 _LOCK_POLL_INTERVAL = 0.002  # the lock is held for a read and a small write
 
@@ -101,7 +99,7 @@ class FileRateBudget(SharedSlotBudget):
         lock = filelock.FileLock(
             self.lock_path,
             timeout=self.lock_timeout,
-            mode=_FILE_MODE,
+            mode=PRIVATE_MODE,
             poll_interval=_LOCK_POLL_INTERVAL,
             thread_local=False,
             **_LOCK_OPTIONS,
@@ -123,22 +121,7 @@ class FileRateBudget(SharedSlotBudget):
             return None
 
     def _write(self, payload: bytes) -> None:
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-        flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
-        fd = os.open(tmp, flags, _FILE_MODE)
-        try:
-            try:
-                view = memoryview(payload)
-                while view:
-                    view = view[os.write(fd, view) :]
-            finally:
-                os.close(fd)
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_atomically(self.path, payload, durable=False)
 
 
 def dump_state(log: SlotLog) -> bytes:

@@ -31,7 +31,12 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
     raise ImportError("RedisReplayGuard needs redis-py: pip install 'blaaiz-async[redis]'") from exc
 
-from ..auth.stores.redis import LoopClients, _Script, client_factory
+from ..auth.stores.redis import (  # _RELEASE: drop a key while its value is ours
+    _RELEASE,
+    LoopClients,
+    _Script,
+    client_factory,
+)
 from ..config import ConfigurationError
 from .receiver import DEFAULT_CLAIM_TTL, DEFAULT_DONE_TTL, check_ttls
 
@@ -50,16 +55,6 @@ _EXTEND = _Script(
     """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
-end
-return 0
-"""
-)
-
-# Drop the claim, only while it is still ours.
-_RELEASE = _Script(
-    """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
 end
 return 0
 """

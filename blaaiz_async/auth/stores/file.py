@@ -13,7 +13,6 @@ import hashlib
 import inspect
 import json
 import os
-import secrets
 import stat
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
@@ -22,6 +21,7 @@ from typing import Any
 
 import filelock
 
+from ..._files import PRIVATE_MODE, write_atomically
 from ...errors import TokenStoreError
 from ...limits.file import FileRateBudget
 from ...limits.limit import RateLimit
@@ -29,7 +29,6 @@ from ..token import AccessToken
 
 # A token file is a handful of small entries; anything much larger is not ours.
 _MAX_FILE_BYTES = 1 << 20
-_FILE_MODE = 0o600
 _DIR_MODE = 0o700
 # The write lock guards a read-modify-write of a tiny file: it is held for microseconds.
 _WRITE_POLL_INTERVAL = 0.005
@@ -113,7 +112,7 @@ class FileTokenStore:
         # no state stays bound to the event loop of an earlier ``asyncio.run``.
         lock = filelock.AsyncFileLock(
             self.refresh_lock_path(key),
-            mode=_FILE_MODE,
+            mode=PRIVATE_MODE,
             thread_local=False,
             **_LOCK_OPTIONS,
         )
@@ -211,7 +210,7 @@ class FileTokenStore:
         return filelock.FileLock(
             self._write_lock_path,
             timeout=self.lock_timeout,
-            mode=_FILE_MODE,
+            mode=PRIVATE_MODE,
             poll_interval=_WRITE_POLL_INTERVAL,
             **_LOCK_OPTIONS,
         )
@@ -292,25 +291,7 @@ class FileTokenStore:
 
     def _write_all(self, entries: dict[str, Any]) -> None:
         payload = json.dumps(entries, separators=(",", ":"), sort_keys=True).encode()
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-        flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
-        fd = os.open(tmp, flags, _FILE_MODE)
-        try:
-            try:
-                if hasattr(os, "fchmod"):
-                    os.fchmod(fd, _FILE_MODE)  # in case a default ACL widened it
-                view = memoryview(payload)
-                while view:
-                    view = view[os.write(fd, view) :]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(tmp, self.path)
-        except BaseException:
-            with suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_atomically(self.path, payload, durable=True)
 
 
 def _live_entries(stored: dict[str, Any]) -> dict[str, Any]:
