@@ -95,10 +95,13 @@ def decode(route: Route[T], response: HTTPResponse, *, reference: str | None = N
     if route.response is not None and route.normalize is None and len(raw) <= FAST_PATH_MAX:
         fast = typed_decoder(route.response, route.envelope, route.paginated)
         if fast is not None:
-            try:
-                return fast(raw)  # type: ignore[no-any-return]
-            except Exception:  # noqa: S110 - decoded again below: the same model, or why not
-                pass
+            if fast.resting:
+                fast.resting -= 1
+            else:
+                try:
+                    return fast(raw)  # type: ignore[no-any-return]
+                except Exception:  # decoded again below: the same model, or why not
+                    fast.resting = REST_AFTER_GIVING_UP
     try:
         body = _json_or_none(raw)
     except ValueError:
@@ -117,6 +120,10 @@ def decode(route: Route[T], response: HTTPResponse, *, reference: str | None = N
 # Bodies up to this size try the one-pass decoder first; a larger one (a rare, huge page)
 # goes the detailed way only, so a body that fails late is never decoded twice at length.
 FAST_PATH_MAX = 256 * 1024
+# After the one-pass decoder gave up on an answer, this many answers of that shape go the
+# detailed way before it is tried again: one in 32 pays twice when every answer carries
+# a key the model does not declare.
+REST_AFTER_GIVING_UP = 31
 
 
 def _json_or_none(raw: bytes) -> Any:

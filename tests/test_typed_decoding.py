@@ -183,3 +183,24 @@ def test_any_model_decodes_alike_from_any_values(data: st.DataObject) -> None:
 def test_a_wallet_body_takes_the_fast_path() -> None:
     raw = b'{"message": "ok", "data": [{"id": "w1", "currency": "NGN", "amount": 5.00}]}'
     assert typed(WALLETS, raw) == shape([Wallet(id="w1", currency="NGN", amount=Decimal("5.00"))])
+
+
+def test_after_giving_up_a_shape_rests_then_is_tried_again() -> None:
+    """A server that always sends an undeclared key must not pay two decodes a call."""
+    fast = typed_decoder(WALLETS.response, WALLETS.envelope, False)
+    assert fast is not None
+    fast.resting = 0
+    extra = HTTPResponse(200, {}, b'{"data": [{"id": "w1", "tier": "gold"}]}')
+    plain = HTTPResponse(200, {}, b'{"data": [{"id": "w2"}]}')
+    try:
+        [kept] = core.decode(WALLETS, extra)
+        assert kept.extra == {"tier": "gold"}
+        assert fast.resting == core.REST_AFTER_GIVING_UP
+        for _ in range(core.REST_AFTER_GIVING_UP):
+            [wallet] = core.decode(WALLETS, plain)  # the detailed way, the same answer
+            assert wallet.id == "w2" and wallet.extra == {}
+        assert fast.resting == 0
+        assert core.decode(WALLETS, plain)[0].id == "w2"  # tried again, and taken
+        assert fast.resting == 0
+    finally:
+        fast.resting = 0

@@ -27,7 +27,21 @@ import msgspec
 from .base import Model
 from .fast import inline_check, unwrap_optional
 
-Decoder = Callable[[bytes], Any]
+
+class Decoder:
+    """The one-pass decoder of one response shape. ``resting`` is for the caller: how
+    many answers to leave to the detailed path after this one gave up, so a server that
+    always sends a key the model keeps in ``extra`` does not pay for two decodes a call."""
+
+    __slots__ = ("decode", "resting")
+
+    def __init__(self, decode: Callable[[bytes], Any]) -> None:
+        self.decode = decode
+        self.resting = 0
+
+    def __call__(self, raw: bytes) -> Any:
+        return self.decode(raw)
+
 
 # Field types msgspec checks exactly as the fast path would accept them untouched.
 _PLAIN = (str, bool)
@@ -86,7 +100,7 @@ def make_decoder(
             return page(items, body.meta, body.links)
         return items
 
-    return decode
+    return Decoder(decode)
 
 
 class _NoFastPath(Exception):
