@@ -4,7 +4,8 @@ Both sides call GET /api/external/wallet on the same sandbox (its own process), 
 concurrency 100 by default. Raw aiohttp uses aiohttp's defaults and ``resp.json()`` with a
 pre-fetched bearer token; the SDK side is ``client.wallets.list()`` (Decimal amounts, typed
 models, scope guard, retries, token handling). Rounds are interleaved so drift hits both
-sides alike; the medians and the spread of the per-round ratios are printed.
+sides alike; the medians and the spread of the per-round ratios are printed (on a noisy
+machine, the median of the per-round ratios moves less between runs than the rest).
 
     .venv/bin/python benchmarks/overhead.py [--calls 3000] [--concurrency 100] [--rounds 5]
     .venv/bin/python benchmarks/overhead.py --profile   # cProfile of the SDK side, top 25
@@ -96,7 +97,8 @@ def main() -> None:
     print(f"blaaiz-async             : {n / statistics.median(sdk_t):8.0f} calls/s")
     print(
         f"time ratio sdk/raw       : {statistics.median(sdk_t) / statistics.median(raw_t):.3f}"
-        f"  (per-round ratios {min(ratios):.3f} .. {max(ratios):.3f})"
+        f"  (per-round ratios {min(ratios):.3f} .. {max(ratios):.3f},"
+        f" their median {statistics.median(ratios):.3f})"
     )
     print(
         f"client CPU per call      : raw {raw_cpu * 1e6:.0f} us, sdk {sdk_cpu * 1e6:.0f} us"
