@@ -356,8 +356,29 @@ def collections_create_crypto(state: SandboxState, call: Call) -> Reply:
 # -- Interac -------------------------------------------------------------------------------
 
 
-def _cad_wallet(state: SandboxState) -> Record | None:
-    return state.wallet_for("CAD")
+_NO_CAD_WALLET = "No CAD wallet for Interac collections."
+
+
+def _interac_collection(
+    state: SandboxState, amount: Decimal, *, sender_email: Any, sender_name: Any, **fields: Any
+) -> Record | None:
+    """The pending collection an Interac transfer makes in the CAD wallet; None without one."""
+    wallet = state.wallet_for("CAD")
+    if wallet is None:
+        return None
+    return new_transaction(
+        state,
+        wallet=wallet,
+        amount=amount,
+        type_="COLLECTION",
+        status="PENDING",
+        fee=_fee(amount),
+        method="interac",
+        source_information=_source_information(
+            collection_email=sender_email, collection_name=sender_name
+        ),
+        **fields,
+    )
 
 
 @handles("collections.create_interac_money_request")
@@ -374,21 +395,11 @@ def collections_create_interac_money_request(state: SandboxState, call: Call) ->
     hours = body.get("expiry_hours", 72)
     if isinstance(hours, bool) or not isinstance(hours, int) or not 1 <= hours <= 120:
         return invalid({"expiry_hours": "The expiry hours must be between 1 and 120."})
-    wallet = _cad_wallet(state)
-    if wallet is None:
-        return error(400, "No CAD wallet for Interac collections.")
-    tx = new_transaction(
-        state,
-        wallet=wallet,
-        amount=amount,
-        type_="COLLECTION",
-        status="PENDING",
-        fee=_fee(amount),
-        method="interac",
-        source_information=_source_information(
-            collection_email=body["email"], collection_name=body.get("customer_name")
-        ),
+    tx = _interac_collection(
+        state, amount, sender_email=body["email"], sender_name=body.get("customer_name")
     )
+    if tx is None:
+        return error(400, _NO_CAD_WALLET)
     record: Record = {
         "id": new_id(),
         "reference": "CA" + secrets.token_hex(5).upper(),
@@ -447,23 +458,15 @@ def collections_accept_interac_money_request(state: SandboxState, call: Call) ->
             return invalid({"security_answer": "The security answer field is required."})
         if str(body["security_answer"]).strip().lower() != str(expected).lower():
             return error(400, "The security answer is incorrect.")
-    wallet = _cad_wallet(state)
-    if wallet is None:
-        return error(400, "No CAD wallet for Interac collections.")
-    amount: Decimal = transfer["amount"]
-    tx = new_transaction(
+    tx = _interac_collection(
         state,
-        wallet=wallet,
-        amount=amount,
-        type_="COLLECTION",
-        status="PENDING",
-        fee=_fee(amount),
-        method="interac",
+        transfer["amount"],
+        sender_email=transfer["sender_email"],
+        sender_name=transfer["sender_name"],
         payee_collection_email=body.get("email"),
-        source_information=_source_information(
-            collection_email=transfer["sender_email"], collection_name=transfer["sender_name"]
-        ),
     )
+    if tx is None:
+        return error(400, _NO_CAD_WALLET)
     transfer["status"] = "QUEUED"
     transfer["transaction_id"] = tx["id"]
     return 200, {"message": "Interac money request accepted and queued for processing."}
